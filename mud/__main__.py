@@ -1,0 +1,3 @@
+from mud.cli import main
+
+raise SystemExit(main())

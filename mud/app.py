@@ -1,0 +1,207 @@
+"""Builds the running server: database, world, game, saver and telnet listener; starts them in
+order and stops them gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+import uuid
+from dataclasses import dataclass
+
+from psycopg_pool import AsyncConnectionPool
+
+from mud.config import Settings
+from mud.game.model import Character
+from mud.game.state import Game
+from mud.net.telnet import TelnetConnection, start_listener
+from mud.session import Session
+from mud.store.characters import CharacterRepository
+from mud.store.database import EmbeddedPostgres, open_pool, redact_url
+from mud.store.migrations import migrate
+from mud.store.players import PlayerRepository
+from mud.store.saver import Saver
+from mud.world.loader import World, load_world
+
+log = logging.getLogger("mud.app")
+
+SHUTDOWN_FLUSH_TRIES = 5
+
+
+@dataclass
+class ServerStats:
+    started_at: float = 0.0
+    commands: int = 0
+
+
+class MudServer:
+    def __init__(self, settings: Settings, world: World, pool: AsyncConnectionPool) -> None:
+        self.settings = settings
+        self.world = world
+        self.pool = pool
+        self.game = Game(world)
+        self.players = PlayerRepository(pool)
+        self.characters = CharacterRepository(pool)
+        self.saver = Saver(pool, settings.save_interval)
+        self.saver.after_flush = self._evict_departed
+        self.sessions: set[Session] = set()
+        self.stats = ServerStats(started_at=time.time())
+        self._linkdead: dict[uuid.UUID, asyncio.TimerHandle] = {}
+        self._departed: set[uuid.UUID] = set()
+        self._listener: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- connections ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.saver.start()
+        self._listener = await start_listener(
+            self.settings.host, self.settings.telnet_port, self.settings.idle_timeout,
+            self._serve_connection)
+
+    @property
+    def port(self) -> int:
+        assert self._listener is not None
+        return self._listener.sockets[0].getsockname()[1]
+
+    async def _serve_connection(self, conn: TelnetConnection) -> None:
+        session = Session(self, conn)
+        self.sessions.add(session)
+        try:
+            await session.run()
+        finally:
+            self.sessions.discard(session)
+
+    def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- characters entering and leaving --------------------------------------------------------
+
+    async def enter_game(self, session: Session, character_id: uuid.UUID) -> None:
+        """Give session the character's one live copy: load it, resume it if link-dead, or take
+        it over from another connection."""
+        ch = await self.game.obtain(character_id, self.characters.load)
+        if ch is None:
+            session.close("That character no longer exists.")
+            return
+        self.saver.attach(ch)
+        self._departed.discard(ch.id)
+        timer = self._linkdead.pop(ch.id, None)
+        if timer is not None:
+            timer.cancel()
+        previous = self.game.players.get(ch.id)
+        if previous is not None and previous is not session:
+            previous.character = None
+            previous.close("Someone has logged in as you from elsewhere. Goodbye.")
+        self.game.players[ch.id] = session
+        session.character = ch
+        session.playing = True
+        was_here = self.game.find_online(ch.name) is ch
+        room = self.game.place(ch)
+        if was_here:
+            session.send(f"Welcome back, {ch.name}. You take up where you left off.")
+            self.game.tell_room(room, f"{ch.name} has reconnected.", exclude=[ch])
+        else:
+            session.send(f"Welcome, {ch.name}.")
+            self.game.tell_room(room, f"{ch.name} has entered the game.", exclude=[ch])
+        log.info("event=enter character=%s resumed=%s room=%s", ch.name, was_here, ch.room_id)
+        session.show_room()
+
+    async def leave_game(self, ch: Character, session: Session | None) -> bool:
+        """Take a character out of the world and save it. True once the database has it."""
+        if session is not None and self.game.players.get(ch.id) is not session:
+            return True  # someone else took the character over
+        self.game.players.pop(ch.id, None)
+        room = self.game.room_of(ch)
+        self.game.unplace(ch)
+        self.game.tell_room(room, f"{ch.name} has left the game.")
+        self._departed.add(ch.id)
+        saved = await self.saver.flush()
+        self._evict_departed()
+        log.info("event=leave character=%s saved=%s", ch.name, saved)
+        return saved
+
+    def link_lost(self, ch: Character, session: Session) -> None:
+        if self.game.players.get(ch.id) is not session:
+            return
+        del self.game.players[ch.id]
+        self.game.tell_room(self.game.room_of(ch), f"{ch.name} has lost their link.")
+        log.info("event=link_lost character=%s", ch.name)
+        self._spawn(self.saver.flush())
+        self._linkdead[ch.id] = asyncio.get_running_loop().call_later(
+            self.settings.linkdead_timeout, lambda: self._spawn(self._expire_linkdead(ch)))
+
+    async def _expire_linkdead(self, ch: Character) -> None:
+        self._linkdead.pop(ch.id, None)
+        if ch.id not in self.game.players:
+            await self.leave_game(ch, None)
+
+    def _evict_departed(self) -> None:
+        """Forget characters that left the game once everything about them is saved."""
+        for cid in list(self._departed):
+            ch = self.game.characters.get(cid)
+            if ch is None or (cid not in self.game.players and not self.saver.is_pending(ch)
+                              and self.game.find_online(ch.name) is not ch):
+                self.game.characters.pop(cid, None)
+                self._departed.discard(cid)
+
+    # -- shutdown -------------------------------------------------------------------------------
+
+    async def stop(self) -> bool:
+        """Stop accepting, tell the players, save everything, close connections. True when
+        every change reached the database."""
+        if self._listener is not None:
+            self._listener.close()
+        self.game.tell_all("The server is shutting down. Your character is being saved.")
+        await self.saver.stop()
+        saved = False
+        for attempt in range(SHUTDOWN_FLUSH_TRIES):
+            saved = await self.saver.flush()
+            if saved:
+                break
+            await asyncio.sleep(min(2 ** attempt, 10))
+        for session in list(self.sessions):
+            session.close("Saved. The server is going down now. Goodbye!" if saved else
+                          "The server is going down. Goodbye!")
+        for task in list(self._tasks):
+            task.cancel()
+        log.info("event=stopped saved=%s dirty_left=%d", saved, self.saver.dirty_count)
+        return saved
+
+
+async def serve(settings: Settings) -> int:
+    """Run the server until SIGTERM or SIGINT. Returns the process exit code."""
+    world = load_world(settings.world_path)
+    embedded = None
+    url = settings.database_url
+    if not url:
+        embedded = EmbeddedPostgres(settings.data_path)
+        url = await embedded.start()
+    try:
+        pool = await open_pool(url)
+        try:
+            async with pool.connection() as conn:
+                await migrate(conn)
+            server = MudServer(settings, world, pool)
+            await server.start()
+            where = f"embedded PostgreSQL in {embedded.path}" if embedded else redact_url(url)
+            print(f"mud: telnet listening on {settings.host}:{server.port}; database: {where}",
+                  flush=True)
+            log.info("event=listening host=%s port=%d database=%r", settings.host, server.port,
+                     where)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+            log.info("event=shutdown_requested")
+            saved = await server.stop()
+        finally:
+            await pool.close()
+    finally:
+        if embedded is not None:
+            await embedded.stop()
+    return 0 if saved else 1

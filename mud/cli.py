@@ -1,0 +1,119 @@
+"""The `mud` command: serve, migrate, check-world, set-role."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from mud.config import SETTINGS, Settings
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr)
+    logging.getLogger("telnetlib3").setLevel(logging.WARNING)
+    logging.getLogger("psycopg.pool").setLevel(logging.WARNING)
+
+
+def _add_setting(parser: argparse.ArgumentParser, name: str) -> None:
+    env, default, convert, text = SETTINGS[name]
+    parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=convert, default=None,
+                        help=f"{text} (env {env}, default {default})")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mud", description="A telnet MUD game server.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the game server",
+                           description="Run the telnet server. With no database URL it starts "
+                                       "an embedded PostgreSQL in the data folder.")
+    for name in SETTINGS:
+        _add_setting(serve, name)
+    migrate = sub.add_parser("migrate", help="apply pending database migrations",
+                             description="Apply the numbered migrations in sql/ that the "
+                                         "database has not recorded yet.")
+    for name in ("database_url", "data_dir", "log_level"):
+        _add_setting(migrate, name)
+    check = sub.add_parser("check-world", help="validate world data and exit",
+                           description="Load and validate world data; exit 1 on any problem.")
+    for name in ("world_dir", "log_level"):
+        _add_setting(check, name)
+    role = sub.add_parser("set-role", help="give an account a role (makes the first admin)",
+                          description="Set an account's role: player, builder, wizard, admin.")
+    role.add_argument("username")
+    role.add_argument("role", choices=["player", "builder", "wizard", "admin"])
+    for name in ("database_url", "data_dir", "log_level"):
+        _add_setting(role, name)
+    return parser
+
+
+async def _with_database(settings: Settings, work: Any) -> int:
+    from mud.store.database import EmbeddedPostgres, open_pool
+    from mud.store.migrations import migrate
+
+    embedded = None
+    url = settings.database_url
+    if not url:
+        embedded = EmbeddedPostgres(settings.data_path)
+        url = await embedded.start()
+    try:
+        pool = await open_pool(url, min_size=1, max_size=2)
+        try:
+            async with pool.connection() as conn:
+                applied = await migrate(conn)
+            print(f"mud: {len(applied)} migration(s) applied", flush=True)
+            return await work(pool) if work else 0
+        finally:
+            await pool.close()
+    finally:
+        if embedded is not None:
+            await embedded.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    flags = {k: v for k, v in vars(args).items() if k in SETTINGS}
+    settings = Settings.load(flags)
+    _setup_logging(settings.log_level)
+
+    if args.command == "check-world":
+        from mud.world.loader import WorldError, load_world
+
+        try:
+            world = load_world(settings.world_path)
+        except WorldError as exc:
+            print(f"mud: {exc}", file=sys.stderr)
+            return 1
+        print(f"mud: world OK: {len(world.zones)} zones, {len(world.rooms)} rooms, "
+              f"{len(world.items)} items")
+        return 0
+    if args.command == "migrate":
+        return asyncio.run(_with_database(settings, None))
+    if args.command == "set-role":
+        from mud.store.players import PlayerRepository
+
+        async def set_role(pool: Any) -> int:
+            if await PlayerRepository(pool).set_role(args.username, args.role):
+                print(f"mud: {args.username} is now {args.role}")
+                return 0
+            print(f"mud: no account named {args.username!r}", file=sys.stderr)
+            return 1
+
+        return asyncio.run(_with_database(settings, set_role))
+    from mud.app import serve
+    from mud.world.loader import WorldError
+
+    try:
+        return asyncio.run(serve(settings))
+    except WorldError as exc:
+        print(f"mud: cannot start: {exc}\nRun 'mud check-world' after fixing the files.",
+              file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"mud: cannot start: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,39 @@
+"""What a command handler gets: the game, the caller and its arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mud.game.model import Character, InventoryItem
+from mud.game.state import FloorItem, Game, Room
+
+if TYPE_CHECKING:
+    from mud.app import MudServer
+    from mud.session import Session
+
+
+@dataclass
+class Context:
+    server: MudServer
+    session: Session
+    ch: Character
+    args: str
+
+    @property
+    def game(self) -> Game:
+        return self.server.game
+
+    @property
+    def room(self) -> Room:
+        return self.game.room_of(self.ch)
+
+    def send(self, text: str) -> None:
+        self.session.send(text)
+
+    def item_words(self, thing: InventoryItem | FloorItem) -> tuple[str, ...]:
+        return self.game.item(thing.item_id).keywords
+
+    def describe_stack(self, thing: InventoryItem | FloorItem) -> str:
+        name = self.game.item(thing.item_id).name
+        return f"{name} (x{thing.quantity})" if thing.quantity > 1 else name

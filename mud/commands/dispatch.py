@@ -1,0 +1,54 @@
+"""Turn one input line into one handler call."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from mud.commands import REGISTRY
+from mud.commands.context import Context
+from mud.commands.movement import walk
+from mud.commands.registry import Ambiguous
+
+if TYPE_CHECKING:
+    from mud.app import MudServer
+    from mud.session import Session
+
+log = logging.getLogger("mud.commands")
+
+SHORTHANDS = ("'", ":")  # 'hello -> say hello, :waves -> emote waves
+
+
+def split_command(line: str) -> tuple[str, str]:
+    if line[0] in SHORTHANDS:
+        return line[0], line[1:].strip()
+    word, _, rest = line.partition(" ")
+    return word, rest.strip()
+
+
+async def interpret(server: MudServer, session: Session, line: str) -> None:
+    ch = session.character
+    assert ch is not None
+    word, args = split_command(line)
+    ctx = Context(server, session, ch, args)
+    cmd = REGISTRY.exact(word, session.role)
+    if cmd is None and word.lower() in ctx.room.template.exits:
+        walk(ctx, word.lower())
+        return
+    try:
+        cmd = cmd or REGISTRY.resolve(word, session.role)
+    except Ambiguous as exc:
+        session.send(f"'{word[:30]}' could mean: {', '.join(exc.names)}.")
+        return
+    if cmd is None:
+        session.send(f"Unknown command '{word[:30]}'. Type help.")
+        return
+    server.stats.commands += 1
+    try:
+        result = cmd.handler(ctx)
+        if result is not None:
+            await result
+    except Exception:
+        log.exception("event=command_failed command=%s character=%s line=%r",
+                      cmd.name, ch.name, line[:200])
+        session.send("Something went wrong with that command. It has been logged.")

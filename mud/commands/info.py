@@ -1,0 +1,144 @@
+"""Looking around and at oneself: look, exits, who, score, inventory, help."""
+
+from __future__ import annotations
+
+from mud.commands.context import Context
+from mud.commands.registry import REGISTRY, Ambiguous, command
+from mud.commands.targets import BadTarget, parse_target, select
+from mud.game.state import Room
+from mud.world.loader import DIRECTIONS
+
+
+def exit_names(room: Room) -> list[str]:
+    order = {d: i for i, d in enumerate(DIRECTIONS)}
+    return sorted(room.template.exits, key=lambda e: (order.get(e, len(order)), e))
+
+
+def show_room(ctx: Context) -> None:
+    room = ctx.room
+    lines = [room.template.name, room.template.description,
+             f"[Exits: {' '.join(exit_names(room)) or 'none'}]"]
+    lines += [f"{ctx.describe_stack(item).capitalize()} lies here." for item in room.items]
+    for other in room.occupants:
+        if other is not ctx.ch:
+            state = "" if ctx.game.is_connected(other) else " (link-dead)"
+            lines.append(f"{other.name} is here{state}.")
+    ctx.send("\n".join(lines))
+
+
+@command("look", "l", category="information")
+def look(ctx: Context) -> None:
+    """Look at the room, or at someone or something.
+
+    Usage: look
+           look <character | item | direction>
+    """
+    if not ctx.args:
+        show_room(ctx)
+        return
+    word = ctx.args.split()[-1] if ctx.args.lower().startswith("at ") else ctx.args
+    room = ctx.room
+    direction = word.lower()
+    if direction in room.template.exits:
+        target = ctx.game.rooms[room.template.exits[direction]]
+        ctx.send(f"Looking {direction}, you see {target.template.name}.")
+        return
+    try:
+        spec = parse_target(word)
+    except BadTarget as exc:
+        ctx.send(str(exc))
+        return
+    people = select(room.occupants, spec, lambda c: (c.name.lower(),))
+    if people:
+        who = people[0]
+        ctx.send(f"{who.name}, a {who.rank}-rank adventurer." if who is not ctx.ch
+                 else f"You are {who.name}, a {who.rank}-rank adventurer.")
+        return
+    things = select(ctx.ch.inventory, spec, ctx.item_words) or select(
+        room.items, spec, ctx.item_words)
+    if things:
+        template = ctx.game.item(things[0].item_id)
+        ctx.send(f"{template.name.capitalize()}: {template.description}")
+        return
+    ctx.send(f"You see no '{word}' here.")
+
+
+@command("exits", category="information")
+def exits(ctx: Context) -> None:
+    """List the ways out of this room and where they lead."""
+    room = ctx.room
+    names = exit_names(room)
+    if not names:
+        ctx.send("There is no way out of here.")
+        return
+    width = max(map(len, names))
+    ctx.send("Obvious exits:\n" + "\n".join(
+        f"  {name:<{width}} - {ctx.game.rooms[room.template.exits[name]].template.name}"
+        for name in names))
+
+
+@command("who", category="information")
+def who(ctx: Context) -> None:
+    """List the characters in the game."""
+    everyone = ctx.game.in_world()
+    lines = [f"  [{c.rank:>7}] {c.name}{'' if ctx.game.is_connected(c) else ' (link-dead)'}"
+             for c in everyone]
+    count = len(everyone)
+    ctx.send("Players online:\n" + "\n".join(lines)
+             + f"\n{count} player{'s' if count != 1 else ''} online.")
+
+
+@command("score", "sc", category="information")
+def score(ctx: Context) -> None:
+    """Show your rank, attributes and pools."""
+    ch = ctx.ch
+    ctx.send("\n".join([
+        f"{ch.name}, {ch.rank} rank",
+        f"  Power {ch.power:>4}   Speed {ch.speed:>4}   Spirit {ch.spirit:>4}"
+        f"   Recovery {ch.recovery:>4}",
+        f"  Health {ch.health}/{ch.max_health}   Mana {ch.mana}/{ch.max_mana}"
+        f"   Stamina {ch.stamina}/{ch.max_stamina}",
+        f"  Essences {len(ch.essences)}/4   Carrying {len(ch.inventory)}/"
+        f"{ch.inventory_capacity} stacks",
+    ]))
+
+
+@command("inventory", "i", "inv", category="information")
+def inventory(ctx: Context) -> None:
+    """List what you are carrying."""
+    ch = ctx.ch
+    if not ch.inventory:
+        ctx.send(f"You are carrying nothing. (0/{ch.inventory_capacity})")
+        return
+    ctx.send("You are carrying:\n"
+             + "\n".join(f"  {ctx.describe_stack(row)}" for row in ch.inventory)
+             + f"\n({len(ch.inventory)}/{ch.inventory_capacity} stacks)")
+
+
+@command("help", "?", category="information")
+def help_(ctx: Context) -> None:
+    """Show the commands, or the help of one.
+
+    Usage: help
+           help <command>
+    """
+    role = ctx.session.role
+    if ctx.args:
+        word = ctx.args.split()[0]
+        try:
+            cmd = REGISTRY.resolve(word, role)
+        except Ambiguous as exc:
+            ctx.send(f"'{word}' could be: {', '.join(exc.names)}.")
+            return
+        if cmd is None:
+            ctx.send(f"There is no help on '{word}'.")
+            return
+        aliases = f" (also: {', '.join(cmd.aliases)})" if cmd.aliases else ""
+        ctx.send(f"{cmd.name}{aliases}\n{cmd.help}")
+        return
+    by_category: dict[str, list[str]] = {}
+    for cmd in REGISTRY.visible(role):
+        by_category.setdefault(cmd.category, []).append(f"  {cmd.name:<12} {cmd.summary}")
+    ctx.send("\n".join(f"{category.capitalize()}:\n" + "\n".join(lines)
+                       for category, lines in sorted(by_category.items()))
+             + "\nType 'help <command>' for more.")

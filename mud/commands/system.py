@@ -1,0 +1,12 @@
+"""Leaving the game."""
+
+from __future__ import annotations
+
+from mud.commands.context import Context
+from mud.commands.registry import command
+
+
+@command("quit", category="system")
+async def quit_(ctx: Context) -> None:
+    """Save your character and leave the game."""
+    await ctx.session.quit()

@@ -1,0 +1,155 @@
+"""The in-memory character aggregate with dirty tracking.
+
+While a character is online this object is the truth; every change goes through a method that
+marks the changed part dirty, and the write-behind saver flushes dirty parts to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from mud.game import rules
+
+
+class Part(StrEnum):
+    """Independently saved parts of a character aggregate (one table or two each)."""
+
+    CORE = "core"
+    INVENTORY = "inventory"
+    ESSENCES = "essences"  # essences and their abilities are saved together
+    QUESTS = "quests"
+    SKILLS = "skills"
+
+
+@dataclass
+class InventoryItem:
+    id: uuid.UUID
+    item_id: str
+    quantity: int = 1
+    slot: int | None = None
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass
+class Essence:
+    id: uuid.UUID
+    essence_type: str
+    attribute_bound: str
+    rank_bonded: str
+
+
+@dataclass
+class Ability:
+    id: uuid.UUID
+    essence_id: uuid.UUID
+    ability_name: str
+    current_rank: str = "normal"
+    awakened: bool = False
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass
+class QuestProgress:
+    id: uuid.UUID
+    quest_id: str
+    status: str = "active"
+    progress: dict[str, Any] = field(default_factory=dict)
+    started_at: datetime | None = None
+
+
+@dataclass
+class Skill:
+    id: uuid.UUID
+    skill_id: str
+    level: int = 1
+    experience: int = 0
+
+
+@dataclass(eq=False)
+class Character:
+    id: uuid.UUID
+    player_id: uuid.UUID
+    name: str
+    rank: str = "normal"
+    power: int = rules.STARTING_ATTRIBUTE
+    speed: int = rules.STARTING_ATTRIBUTE
+    spirit: int = rules.STARTING_ATTRIBUTE
+    recovery: int = rules.STARTING_ATTRIBUTE
+    room_id: str | None = None
+    health: int = 100
+    mana: int = 100
+    stamina: int = 100
+    inventory_expansion: int = 0
+    essences: list[Essence] = field(default_factory=list)
+    abilities: list[Ability] = field(default_factory=list)
+    inventory: list[InventoryItem] = field(default_factory=list)
+    quests: list[QuestProgress] = field(default_factory=list)
+    skills: list[Skill] = field(default_factory=list)
+    dirty: set[Part] = field(default_factory=set)
+    on_dirty: Callable[[Character], None] | None = field(default=None, repr=False)
+
+    # -- dirty tracking -------------------------------------------------------------------------
+
+    def mark(self, part: Part) -> None:
+        self.dirty.add(part)
+        if self.on_dirty is not None:
+            self.on_dirty(self)
+
+    # -- derived values -------------------------------------------------------------------------
+
+    @property
+    def max_health(self) -> int:
+        return rules.max_health(self.power)
+
+    @property
+    def max_mana(self) -> int:
+        return rules.max_mana(self.spirit)
+
+    @property
+    def max_stamina(self) -> int:
+        return rules.max_stamina(self.speed)
+
+    @property
+    def inventory_capacity(self) -> int:
+        return rules.inventory_capacity(self.inventory_expansion)
+
+    # -- changes --------------------------------------------------------------------------------
+
+    def move_to(self, room_id: str) -> None:
+        self.room_id = room_id
+        self.mark(Part.CORE)
+
+    def can_carry(self, item_id: str, stackable: bool) -> bool:
+        """Whether one more of item_id fits: it joins a stack or there is a free stack slot."""
+        if stackable and any(i.item_id == item_id and i.slot is None for i in self.inventory):
+            return True
+        return len(self.inventory) < self.inventory_capacity
+
+    def add_item(self, item_id: str, quantity: int, stackable: bool,
+                 metadata: dict[str, Any] | None = None) -> InventoryItem:
+        """Add items, joining an existing stack when the item stacks. Caller checks capacity."""
+        if stackable and not metadata:
+            for row in self.inventory:
+                if row.item_id == item_id and row.slot is None and not row.metadata:
+                    row.quantity += quantity
+                    self.mark(Part.INVENTORY)
+                    return row
+        row = InventoryItem(uuid.uuid4(), item_id, quantity, None,
+                            copy.deepcopy(metadata) if metadata else None)
+        self.inventory.append(row)
+        self.mark(Part.INVENTORY)
+        return row
+
+    def remove_item(self, row: InventoryItem, quantity: int) -> None:
+        """Take quantity from one inventory row, dropping the row when it empties."""
+        if quantity >= row.quantity:
+            self.inventory.remove(row)
+        else:
+            row.quantity -= quantity
+        self.mark(Part.INVENTORY)

@@ -1,0 +1,149 @@
+"""The running game: rooms with their occupants and floor items, characters in memory, and
+which session (if any) plays each character. Everything here is synchronous and in memory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mud.game.model import Character
+from mud.world.loader import ItemTemplate, RoomTemplate, World
+
+log = logging.getLogger("mud.game")
+
+
+class Player(Protocol):
+    """What the game needs of a connected session."""
+
+    character: Character | None
+
+    def send(self, text: str) -> None: ...
+
+    def close(self, reason: str) -> None: ...
+
+
+@dataclass
+class FloorItem:
+    item_id: str
+    quantity: int = 1
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(eq=False)
+class Room:
+    template: RoomTemplate
+    occupants: list[Character] = field(default_factory=list)
+    items: list[FloorItem] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.template.id
+
+
+class Game:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.rooms = {rid: Room(t, items=self._floor(t)) for rid, t in world.rooms.items()}
+        self.characters: dict[uuid.UUID, Character] = {}  # in memory: playing, link-dead, saving
+        self.players: dict[uuid.UUID, Player] = {}        # character id -> its session
+        self._in_world: dict[str, Character] = {}          # lower name -> character in a room
+        self._loading: dict[uuid.UUID, asyncio.Future[Character | None]] = {}
+
+    def _floor(self, room: RoomTemplate) -> list[FloorItem]:
+        """A room's starting floor items: one pile per stackable item, one entry per other."""
+        floor: list[FloorItem] = []
+        for spawn in room.items:
+            if self.world.items[spawn.item_id].stackable:
+                floor.append(FloorItem(spawn.item_id, spawn.quantity))
+            else:
+                floor.extend(FloorItem(spawn.item_id) for _ in range(spawn.quantity))
+        return floor
+
+    # -- lookup ---------------------------------------------------------------------------------
+
+    def item(self, item_id: str) -> ItemTemplate:
+        return self.world.items[item_id]
+
+    def room_of(self, ch: Character) -> Room:
+        return self.rooms[ch.room_id or self.world.start_room]
+
+    def find_online(self, name: str) -> Character | None:
+        """A character in the world by exact name (any case)."""
+        return self._in_world.get(name.lower())
+
+    def in_world(self) -> list[Character]:
+        return sorted(self._in_world.values(), key=lambda c: c.name)
+
+    def is_connected(self, ch: Character) -> bool:
+        return ch.id in self.players
+
+    # -- loading with one copy per character ----------------------------------------------------
+
+    async def obtain(self, character_id: uuid.UUID,
+                     load: Callable[[uuid.UUID], Awaitable[Character | None]]
+                     ) -> Character | None:
+        """The character's one in-memory object: the existing one, or loaded once even when
+        several logins ask at the same moment."""
+        if character_id in self.characters:
+            return self.characters[character_id]
+        pending = self._loading.get(character_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Character | None] = asyncio.get_running_loop().create_future()
+        self._loading[character_id] = future
+        try:
+            ch = await load(character_id)
+            if ch is not None:
+                self.characters[ch.id] = ch
+            future.set_result(ch)
+            return ch
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        finally:
+            del self._loading[character_id]
+
+    # -- placing characters ---------------------------------------------------------------------
+
+    def place(self, ch: Character) -> Room:
+        """Put a character into its room (the start room if its room no longer exists)."""
+        if ch.room_id not in self.rooms:
+            ch.move_to(self.world.start_room)
+        room = self.rooms[ch.room_id]  # type: ignore[index]
+        if ch not in room.occupants:
+            room.occupants.append(ch)
+        self._in_world[ch.name.lower()] = ch
+        return room
+
+    def unplace(self, ch: Character) -> None:
+        room = self.rooms.get(ch.room_id or "")
+        if room is not None and ch in room.occupants:
+            room.occupants.remove(ch)
+        self._in_world.pop(ch.name.lower(), None)
+
+    def move(self, ch: Character, destination: str) -> Room:
+        self.unplace(ch)
+        ch.move_to(destination)
+        return self.place(ch)
+
+    # -- messages -------------------------------------------------------------------------------
+
+    def tell(self, ch: Character, text: str) -> None:
+        player = self.players.get(ch.id)
+        if player is not None:
+            player.send(text)
+
+    def tell_room(self, room: Room, text: str, exclude: Iterable[Character] = ()) -> None:
+        skip = set(map(id, exclude))
+        for other in room.occupants:
+            if id(other) not in skip:
+                self.tell(other, text)
+
+    def tell_all(self, text: str) -> None:
+        for player in list(self.players.values()):
+            player.send(text)

@@ -1,0 +1,305 @@
+"""One connection's state machine: banner -> login -> character choice -> playing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from mud import auth
+from mud.commands import REGISTRY
+from mud.commands.context import Context
+from mud.commands.dispatch import interpret
+from mud.commands.info import show_room
+from mud.game.model import Character
+from mud.net.telnet import MAX_LINE_BYTES, LineTooLong, TelnetConnection
+from mud.store.characters import CharacterSummary, NameTaken
+from mud.store.players import Account, AccountExists
+
+if TYPE_CHECKING:
+    from mud.app import MudServer
+
+log = logging.getLogger("mud.session")
+
+BANNER = r"""
+   ___                            _
+  / _ \ _ __ ___ _   _ __      __| |_ ___ _ __
+ | (_| | '__/ -_) | | |\ \ /\ / _` / _` |/ -_) '_|
+  \___/|_|  \___|\_, | \_\_/\_\__,_\__,_\___|_|
+                 |__/    a MUD of essences and ranks
+"""
+LOGIN_HELP = ("Enter your username, or a new one to create an account.\n"
+              "Scripts may use: connect <username> <password>\n"
+              "             or: create <username> <password> <email>")
+PASSWORD_TRIES = 3
+LOGIN_ROUNDS = 10
+PROMPT = "> "
+
+
+class Disconnected(Exception):
+    """The client went away while the session waited for input."""
+
+
+class Session:
+    def __init__(self, server: MudServer, conn: TelnetConnection) -> None:
+        self.server = server
+        self.conn = conn
+        self.account: Account | None = None
+        self.character: Character | None = None
+        self.playing = False
+        self.connected_at = time.time()
+        self.last_input = self.connected_at
+        self._out: list[str] = []
+        self._flush_pending = False
+        self._at_prompt = False
+        self._failed_passwords = 0
+
+    @property
+    def role(self) -> str:
+        return self.account.role if self.account else "player"
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        """Queue a message; everything queued in one turn of the event loop goes out in one
+        write, followed by the prompt while playing."""
+        self._out.append(text)
+        if not self._flush_pending:
+            self._flush_pending = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self, prompt: str | None = None) -> None:
+        self._flush_pending = False
+        if not self._out and prompt is None:
+            return
+        text = "\n".join(self._out) + "\n" if self._out else ""
+        self._out.clear()
+        if self._at_prompt and text:
+            text = "\n" + text
+        if prompt is None and self.playing:
+            prompt = PROMPT
+        self.conn.write(text + (prompt or ""))
+        self._at_prompt = bool(prompt)
+
+    def close(self, reason: str) -> None:
+        self.playing = False
+        self.send(reason)
+        self._flush()
+        self.conn.close()
+
+    # -- input ----------------------------------------------------------------------------------
+
+    async def _readline(self) -> str:
+        while True:
+            try:
+                line = await self.conn.readline()
+            except LineTooLong:
+                self.send(f"That line was too long (over {MAX_LINE_BYTES} bytes) and was "
+                          "ignored.")
+                continue
+            if line is None:
+                raise Disconnected()
+            self.last_input = time.time()
+            return line
+
+    async def ask(self, prompt: str, secret: bool = False) -> str:
+        if secret:
+            self.conn.echo(False)
+        self._flush(prompt)
+        try:
+            return await self._readline()
+        finally:
+            if secret:
+                self.conn.echo(True)
+                self.conn.write("\r\n")
+                self._at_prompt = False
+
+    # -- the whole life of a connection ---------------------------------------------------------
+
+    async def run(self) -> None:
+        log.info("event=connect address=%s", self.conn.address)
+        try:
+            self.send(BANNER + "\n" + LOGIN_HELP)
+            account = await self._login()
+            if account is None:
+                return
+            self.account = account
+            await self.server.players.update_last_login(account.id)
+            log.info("event=login account=%s address=%s", account.username, self.conn.address)
+            summary = await self._choose_character(account)
+            if summary is None:
+                return
+            await self.server.enter_game(self, summary.id)
+            while self.playing:
+                line = await self._readline()
+                if line:
+                    await interpret(self.server, self, line)
+                else:
+                    self._flush(PROMPT)
+        except Disconnected:
+            pass
+        except Exception:
+            log.exception("event=session_failed address=%s", self.conn.address)
+            self.send("Something went wrong on the server. Please reconnect.")
+        finally:
+            ch = self.character
+            if ch is not None and self.playing:
+                self.server.link_lost(ch, self)
+            self.playing = False
+            self.conn.close()
+            log.info("event=disconnect address=%s", self.conn.address)
+
+    async def quit(self) -> None:
+        ch = self.character
+        assert ch is not None
+        self.playing = False
+        saved = await self.server.leave_game(ch, self)
+        self.character = None
+        self.close("Your character has been saved. Goodbye!" if saved else
+                   "The database is unreachable right now; your character will be saved as "
+                   "soon as it returns. Goodbye!")
+
+    # -- login ----------------------------------------------------------------------------------
+
+    async def _login(self) -> Account | None:
+        for _ in range(LOGIN_ROUNDS):
+            words = (await self.ask("Username: ")).split()
+            if not words:
+                continue
+            verb = words[0].lower()
+            if verb == "connect" and len(words) == 3:
+                account = await self._check_password(words[1], words[2])
+            elif verb == "create" and len(words) == 4:
+                account = await self._create_account(*words[1:])
+            elif verb in ("connect", "create"):
+                self.send(LOGIN_HELP)
+                continue
+            elif len(words) == 1:
+                account = await self._interactive_login(words[0])
+            else:
+                self.send("A username is one word. " + LOGIN_HELP)
+                continue
+            if account is not None:
+                return account
+            if self._failed_passwords >= PASSWORD_TRIES:
+                self.close("Too many wrong passwords. Goodbye.")
+                return None
+        self.close("Too many attempts. Goodbye.")
+        return None
+
+    async def _check_password(self, username: str, password: str) -> Account | None:
+        if auth.username_problem(username):
+            self.send(f"There is no account named '{username[:30]}'.")
+            return None
+        account = await self.server.players.by_username(username)
+        if account is None:
+            self.send(f"There is no account named '{username}'.")
+            return None
+        if not await auth.verify_password(account.password_hash, password):
+            self._failed_passwords += 1
+            log.warning("event=wrong_password account=%s address=%s tries=%d",
+                        account.username, self.conn.address, self._failed_passwords)
+            self.send("Wrong password.")
+            return None
+        return account
+
+    async def _interactive_login(self, username: str) -> Account | None:
+        problem = auth.username_problem(username)
+        if problem:
+            self.send(problem)
+            return None
+        if await self.server.players.by_username(username) is None:
+            return await self._interactive_create(username)
+        while self._failed_passwords < PASSWORD_TRIES:
+            password = await self.ask("Password: ", secret=True)
+            account = await self._check_password(username, password)
+            if account is not None:
+                return account
+        return None
+
+    async def _interactive_create(self, username: str) -> Account | None:
+        answer = await self.ask(f"There is no account named '{username}'. Create it? (yes/no) ")
+        if answer.lower() not in ("y", "yes"):
+            return None
+        while True:
+            password = await self.ask("Choose a password: ", secret=True)
+            problem = auth.password_problem(password)
+            if problem:
+                self.send(problem)
+                continue
+            if await self.ask("Repeat the password: ", secret=True) == password:
+                break
+            self.send("The passwords do not match. Try again.")
+        while True:
+            email = await self.ask("Email address: ")
+            problem = auth.email_problem(email)
+            if not problem:
+                break
+            self.send(problem)
+        return await self._create_account(username, password, email)
+
+    async def _create_account(self, username: str, password: str, email: str) -> Account | None:
+        problem = (auth.username_problem(username) or auth.password_problem(password)
+                   or auth.email_problem(email))
+        if problem:
+            self.send(problem)
+            return None
+        password_hash = await auth.hash_password(password)
+        try:
+            account = await self.server.players.create(username, email, password_hash)
+        except AccountExists as exc:
+            self.send(f"That {exc.field} is already registered.")
+            return None
+        log.info("event=account_created account=%s address=%s", username, self.conn.address)
+        self.send(f"Account '{username}' created.")
+        return account
+
+    # -- character choice -----------------------------------------------------------------------
+
+    async def _choose_character(self, account: Account) -> CharacterSummary | None:
+        characters = await self.server.characters.list_for_player(account.id)
+        if not characters:
+            return await self._new_character(account)
+        if len(characters) == 1:
+            return characters[0]
+        menu = "\n".join(f"  {i}. {c.name} ({c.rank})" for i, c in enumerate(characters, 1))
+        for _ in range(LOGIN_ROUNDS):
+            self.send(f"Your characters:\n{menu}\nType a number or a name, or 'new'.")
+            choice = (await self.ask("Character: ")).strip().lower()
+            if choice == "new":
+                return await self._new_character(account)
+            for index, summary in enumerate(characters, 1):
+                if choice in (str(index), summary.name.lower()):
+                    return summary
+            self.send(f"There is no character '{choice[:30]}' on this account.")
+        self.close("Too many attempts. Goodbye.")
+        return None
+
+    async def _new_character(self, account: Account) -> CharacterSummary | None:
+        self.send(f"Name your new character ({auth.CHARACTER_NAME_RULE}).")
+        for _ in range(LOGIN_ROUNDS):
+            name = (await self.ask("Character name: ")).strip()
+            problem = auth.character_name_problem(name, REGISTRY.words())
+            if problem is None and await self.server.characters.name_taken(name):
+                problem = f"The name '{name}' is taken."
+            if problem:
+                self.send(problem)
+                continue
+            name = name.capitalize()
+            try:
+                ch = await self.server.characters.create(
+                    account.id, name, self.server.world.start_room)
+            except NameTaken:
+                self.send(f"The name '{name}' is taken.")
+                continue
+            log.info("event=character_created account=%s character=%s",
+                     account.username, name)
+            return CharacterSummary(ch.id, ch.name, ch.rank)
+        self.close("Too many attempts. Goodbye.")
+        return None
+
+    def show_room(self) -> None:
+        ch = self.character
+        assert ch is not None
+        show_room(Context(self.server, self, ch, ""))

@@ -1,0 +1,53 @@
+"""Connection pool and the embedded PostgreSQL used when no MUD_DATABASE_URL is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger("mud.store")
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, for logs and start-up messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[-1]}"))
+
+
+class EmbeddedPostgres:
+    """A real PostgreSQL server (from the pgserver package) living in the data folder."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "postgres"
+        self._server = None
+
+    async def start(self) -> str:
+        import pgserver  # imported here: only the zero-config path needs it
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        log.info("event=embedded_postgres_starting path=%s", self.path)
+        self._server = await asyncio.to_thread(pgserver.get_server, self.path, "stop")
+        return self._server.get_uri()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            log.info("event=embedded_postgres_stopping path=%s", self.path)
+            await asyncio.to_thread(self._server.cleanup)
+            self._server = None
+
+
+async def open_pool(url: str, *, min_size: int = 2, max_size: int = 10,
+                    wait_seconds: float = 30.0) -> AsyncConnectionPool:
+    """Open a pool and wait until one connection works, so a bad URL fails at start-up."""
+    pool = AsyncConnectionPool(url, min_size=min_size, max_size=max_size, open=False,
+                               timeout=wait_seconds, kwargs={"autocommit": True})
+    await pool.open(wait=True, timeout=wait_seconds)
+    return pool

@@ -1,0 +1,251 @@
+"""The write-behind saver.
+
+Changes mark characters dirty; every interval the saver takes a snapshot of every dirty
+character synchronously (no await while it copies, so the snapshot is one instant of the game)
+and writes it in one transaction with one batched statement per table. A failed write puts the
+characters back as dirty and retries with backoff while play goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from mud.game.model import Character, Part
+
+log = logging.getLogger("mud.saver")
+
+MAX_BACKOFF = 60.0
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+@dataclass
+class Snapshot:
+    """Plain rows copied out of dirty characters, ready for SQL."""
+
+    parts: dict[uuid.UUID, set[Part]] = field(default_factory=dict)
+    characters: dict[uuid.UUID, Character] = field(default_factory=dict)
+    core: list[tuple] = field(default_factory=list)
+    inventory: list[tuple] = field(default_factory=list)
+    essences: list[tuple] = field(default_factory=list)
+    abilities: list[tuple] = field(default_factory=list)
+    quests: list[tuple] = field(default_factory=list)
+    skills: list[tuple] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def owners(self, part: Part) -> list[uuid.UUID]:
+        return [cid for cid, parts in self.parts.items() if part in parts]
+
+    def add(self, ch: Character, parts: set[Part]) -> None:
+        self.parts[ch.id] = parts
+        self.characters[ch.id] = ch
+        if Part.CORE in parts:
+            self.core.append((ch.id, ch.rank, ch.power, ch.speed, ch.spirit, ch.recovery,
+                              ch.room_id, ch.health, ch.mana, ch.stamina,
+                              ch.inventory_expansion))
+        if Part.INVENTORY in parts:
+            self.inventory.extend((i.id, ch.id, i.item_id, i.quantity, i.slot, _json(i.metadata))
+                                  for i in ch.inventory)
+        if Part.ESSENCES in parts:
+            self.essences.extend((e.id, ch.id, e.essence_type, e.attribute_bound, e.rank_bonded)
+                                 for e in ch.essences)
+            self.abilities.extend((a.id, ch.id, a.essence_id, a.ability_name, a.current_rank,
+                                   a.awakened, _json(a.metadata)) for a in ch.abilities)
+        if Part.QUESTS in parts:
+            self.quests.extend((q.id, ch.id, q.quest_id, q.status, _json(q.progress))
+                               for q in ch.quests)
+        if Part.SKILLS in parts:
+            self.skills.extend((s.id, ch.id, s.skill_id, s.level, s.experience)
+                               for s in ch.skills)
+
+
+def _columns(rows: list[tuple], width: int) -> list[list[Any]]:
+    """Transpose rows into one list per column, for unnest()."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+
+
+async def write_snapshot(conn: AsyncConnection, snap: Snapshot) -> None:
+    """Write a snapshot in one transaction: one UPDATE for characters, and for each owned
+    collection one DELETE of the rows the snapshot replaces and one INSERT of its rows."""
+    async with conn.transaction():
+        if snap.core:
+            await conn.execute(
+                "UPDATE characters AS c SET rank = v.rank, power = v.power, speed = v.speed,"
+                " spirit = v.spirit, recovery = v.recovery, current_room_id = v.room,"
+                " health = v.health, mana = v.mana, stamina = v.stamina,"
+                " inventory_expansion = v.expansion, updated_at = now()"
+                " FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::int[], %s::int[],"
+                " %s::int[], %s::text[], %s::int[], %s::int[], %s::int[], %s::int[])"
+                " AS v(id, rank, power, speed, spirit, recovery, room, health, mana, stamina,"
+                " expansion) WHERE c.id = v.id", _columns(snap.core, 11))
+        owners = snap.owners(Part.INVENTORY)
+        if owners:
+            await conn.execute("DELETE FROM character_inventory WHERE character_id = ANY(%s)",
+                               (owners,))
+            await conn.execute(
+                "INSERT INTO character_inventory (id, character_id, item_id, quantity, slot,"
+                " metadata) SELECT id, cid, item, qty, slot, meta::jsonb FROM unnest(%s::uuid[],"
+                " %s::uuid[], %s::text[], %s::int[], %s::int[], %s::text[])"
+                " AS v(id, cid, item, qty, slot, meta)", _columns(snap.inventory, 6))
+        owners = snap.owners(Part.ESSENCES)
+        if owners:
+            # abilities go with their essences (ON DELETE CASCADE), so both are rewritten
+            await conn.execute("DELETE FROM character_essences WHERE character_id = ANY(%s)",
+                               (owners,))
+            await conn.execute(
+                "INSERT INTO character_essences (id, character_id, essence_type,"
+                " attribute_bound, rank_bonded) SELECT * FROM unnest(%s::uuid[], %s::uuid[],"
+                " %s::text[], %s::text[], %s::text[])", _columns(snap.essences, 5))
+            await conn.execute(
+                "INSERT INTO character_abilities (id, character_id, essence_id, ability_name,"
+                " current_rank, awakened, metadata) SELECT id, cid, eid, name, rank, awakened,"
+                " meta::jsonb FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::text[],"
+                " %s::text[], %s::bool[], %s::text[])"
+                " AS v(id, cid, eid, name, rank, awakened, meta)", _columns(snap.abilities, 7))
+        owners = snap.owners(Part.QUESTS)
+        if owners:
+            # only active quests live in memory; finished ones in the database are kept
+            await conn.execute("DELETE FROM character_quests WHERE character_id = ANY(%s)"
+                               " AND status = 'active'", (owners,))
+            await conn.execute(
+                "INSERT INTO character_quests (id, character_id, quest_id, status, progress)"
+                " SELECT id, cid, quest, status, progress::jsonb FROM unnest(%s::uuid[],"
+                " %s::uuid[], %s::text[], %s::text[], %s::text[])"
+                " AS v(id, cid, quest, status, progress)"
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+                " progress = excluded.progress,"
+                " completed_at = CASE WHEN excluded.status = 'completed' THEN now() END",
+                _columns(snap.quests, 5))
+        owners = snap.owners(Part.SKILLS)
+        if owners:
+            await conn.execute("DELETE FROM character_skills WHERE character_id = ANY(%s)",
+                               (owners,))
+            await conn.execute(
+                "INSERT INTO character_skills (id, character_id, skill_id, level, experience)"
+                " SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[],"
+                " %s::int[])", _columns(snap.skills, 5))
+
+
+@dataclass
+class SaverStats:
+    flushes: int = 0
+    failures: int = 0
+    last_flush_at: float | None = None
+    last_duration: float = 0.0
+    last_count: int = 0
+    last_error: str | None = None
+
+
+class Saver:
+    def __init__(self, pool: AsyncConnectionPool, interval: float) -> None:
+        self._pool = pool
+        self.interval = interval
+        self._dirty: dict[uuid.UUID, Character] = {}
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._backoff = 0.0
+        self.stats = SaverStats()
+        self.after_flush: Callable[[], None] | None = None
+
+    # -- tracking -------------------------------------------------------------------------------
+
+    def track(self, ch: Character) -> None:
+        """Called by Character.mark: remember the character until its changes are written."""
+        self._dirty[ch.id] = ch
+
+    def attach(self, ch: Character) -> None:
+        ch.on_dirty = self.track
+        if ch.dirty:
+            self.track(ch)
+
+    @property
+    def dirty_count(self) -> int:
+        return len(self._dirty)
+
+    def is_pending(self, ch: Character) -> bool:
+        return ch.id in self._dirty
+
+    def snapshot(self) -> Snapshot:
+        """Copy out every dirty character and clear their flags. Synchronous on purpose."""
+        snap = Snapshot()
+        for ch in self._dirty.values():
+            if ch.dirty:
+                snap.add(ch, set(ch.dirty))
+                ch.dirty.clear()
+        self._dirty.clear()
+        return snap
+
+    def restore(self, snap: Snapshot) -> None:
+        """A write failed: mark everything in the snapshot dirty again."""
+        for cid, parts in snap.parts.items():
+            ch = snap.characters[cid]
+            ch.dirty |= parts
+            self._dirty[cid] = ch
+
+    # -- writing --------------------------------------------------------------------------------
+
+    async def flush(self) -> bool:
+        """Write every dirty character now. True when the database has committed all of it."""
+        async with self._lock:
+            snap = self.snapshot()
+            if not snap:
+                return True
+            started = time.perf_counter()
+            try:
+                async with self._pool.connection() as conn:
+                    await write_snapshot(conn, snap)
+            except asyncio.CancelledError:
+                self.restore(snap)
+                raise
+            except Exception as exc:
+                self.restore(snap)
+                self.stats.failures += 1
+                self.stats.last_error = f"{type(exc).__name__}: {exc}".strip()
+                self._backoff = min(MAX_BACKOFF, max(self.interval, self._backoff * 2 or 1.0))
+                log.error("event=flush_failed characters=%d error=%r retry_in=%.1fs",
+                          len(snap), self.stats.last_error, self._backoff)
+                return False
+            duration = time.perf_counter() - started
+            self._backoff = 0.0
+            self.stats.flushes += 1
+            self.stats.last_flush_at = time.time()
+            self.stats.last_duration = duration
+            self.stats.last_count = len(snap)
+            self.stats.last_error = None
+            log.debug("event=flush characters=%d ms=%.1f", len(snap), duration * 1000)
+            if self.after_flush is not None:
+                self.after_flush()
+            return True
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._backoff or self.interval)
+            if self._dirty:
+                await self.flush()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="saver")
+
+    async def stop(self) -> None:
+        """Stop the periodic loop; holding the lock means no write is cut in half."""
+        if self._task is not None:
+            async with self._lock:
+                self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

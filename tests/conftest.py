@@ -1,0 +1,189 @@
+"""Fixtures: a real PostgreSQL (MUD_TEST_DATABASE_URL, else an embedded one), real server
+processes on free ports, and real telnet clients."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import signal
+import string
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+import pytest_asyncio
+
+from mud.client import TelnetClient
+
+PASSWORD = "correct-horse"
+START_TIMEOUT = 60.0
+
+
+def letters(n: int = 10) -> str:
+    return "".join(random.choices(string.ascii_lowercase, k=n))
+
+
+def new_name() -> str:
+    """A fresh account and character name (letters only, valid for both)."""
+    return "T" + letters(9)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A PostgreSQL server to create test databases in."""
+    url = os.environ.get("MUD_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()
+
+
+def _with_dbname(url: str, name: str) -> str:
+    conninfo = psycopg.conninfo.conninfo_to_dict(url)
+    conninfo["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**conninfo)
+
+
+@pytest.fixture(scope="session")
+def make_database(pg_admin_url: str) -> Callable[[], str]:
+    """Create an empty database and return its URL (dropped at the end of the session)."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"mud_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return _with_dbname(pg_admin_url, name)
+
+    yield make
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class ServerProcess:
+    """`mud serve` as a real child process."""
+
+    def __init__(self, database_url: str, log_path: Path, save_interval: float = 0.3,
+                 extra_env: dict[str, str] | None = None) -> None:
+        self.database_url = database_url
+        self.log_path = log_path
+        self.save_interval = save_interval
+        self.extra_env = extra_env or {}
+        self.proc: asyncio.subprocess.Process | None = None
+        self.port = 0
+
+    async def start(self) -> ServerProcess:
+        env = {**os.environ, "MUD_DATABASE_URL": self.database_url,
+               "MUD_SAVE_INTERVAL": str(self.save_interval), "MUD_HOST": "127.0.0.1",
+               "MUD_TELNET_PORT": "0", "MUD_LOG_LEVEL": "INFO", **self.extra_env}
+        self._log = self.log_path.open("ab")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "mud", "serve", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=self._log)
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), START_TIMEOUT)
+        match = re.search(rb"listening on [\d.]+:(\d+)", line)
+        if not match:
+            raise RuntimeError(f"server did not start: {line!r}; see {self.log_path}")
+        self.port = int(match[1])
+        return self
+
+    async def client(self) -> TelnetClient:
+        return await TelnetClient.connect("127.0.0.1", self.port)
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.send_signal(sig)
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        self._log.close()
+        return code
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest_asyncio.fixture
+async def server_factory(make_database: Callable[[], str], tmp_path: Path
+                         ) -> AsyncIterator[Callable[..., Awaitable[ServerProcess]]]:
+    """Start servers of one's own (for restarts and signals); all are stopped afterwards."""
+    started: list[ServerProcess] = []
+
+    async def start(database_url: str | None = None, **kwargs: object) -> ServerProcess:
+        server = ServerProcess(database_url or make_database(),
+                               tmp_path / f"server{len(started)}.log", **kwargs)  # type: ignore[arg-type]
+        started.append(server)
+        return await server.start()
+
+    yield start
+    for server in started:
+        if server.proc is not None and server.proc.returncode is None:
+            server.proc.kill()
+            await server.proc.wait()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def server(make_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
+                 ) -> AsyncIterator[ServerProcess]:
+    """One shared server for the tests that need no restarts."""
+    proc = await ServerProcess(make_database(),
+                               tmp_path_factory.mktemp("server") / "server.log").start()
+    yield proc
+    await proc.stop()
+
+
+@pytest_asyncio.fixture
+async def connect(server: ServerProcess) -> AsyncIterator[Callable[[], Awaitable[TelnetClient]]]:
+    """Open telnet clients to the shared server; all are closed afterwards."""
+    clients: list[TelnetClient] = []
+
+    async def open_client() -> TelnetClient:
+        client = await server.client()
+        clients.append(client)
+        return client
+
+    yield open_client
+    for client in clients:
+        await client.close()
+
+
+@pytest_asyncio.fixture
+async def player(connect: Callable[[], Awaitable[TelnetClient]]
+                 ) -> Callable[[], Awaitable[tuple[TelnetClient, str]]]:
+    """Create a new account and character and return (client, name) standing in the game."""
+
+    async def make() -> tuple[TelnetClient, str]:
+        name = new_name()
+        client = await connect()
+        await client.create(name, PASSWORD, f"{name}@example.com")
+        return client, name
+
+    return make
+
+
+async def query(url: str, sql: str, *params: object) -> list[tuple]:
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        cur = await conn.execute(sql, params)
+        return await cur.fetchall() if cur.description else []
+
+
+async def wait_for_rows(url: str, sql: str, *params: object, expect: Callable[[list], bool],
+                        timeout: float = 5.0) -> list[tuple]:
+    """Poll until the database shows what the write-behind saver should have written."""
+    async with asyncio.timeout(timeout):
+        while True:
+            rows = await query(url, sql, *params)
+            if expect(rows):
+                return rows
+            await asyncio.sleep(0.05)
