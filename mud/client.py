@@ -7,6 +7,7 @@ that password input is hidden) and collects the text the server sends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
@@ -152,15 +153,11 @@ class TelnetClient:
     async def close(self) -> None:
         """Quit if in the game (so others see it now, not later), then close."""
         if self.in_game and not self._writer.is_closing():
-            try:
+            with contextlib.suppress(ConnectionError, OSError, TimeoutError):
                 await self.quit()
-            except (ConnectionError, OSError, TimeoutError):
-                pass
         self._writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, OSError):
             await self._writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass
 
     # -- logging in -----------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ CREATE TABLE characters (
     inventory_expansion integer NOT NULL DEFAULT 0 CHECK (inventory_expansion >= 0),
     created_at      timestamp DEFAULT now(),
     updated_at      timestamp DEFAULT now()
-);
+) WITH (fillfactor = 70);  -- room on each page for HOT updates: the saver rewrites rows often
 CREATE UNIQUE INDEX characters_name_lower_key ON characters (lower(name));
 CREATE INDEX idx_characters_player_id ON characters (player_id);
 

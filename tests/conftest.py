@@ -121,7 +121,8 @@ async def server_factory(make_database: Callable[[], str], tmp_path: Path
     started: list[ServerProcess] = []
 
     async def start(database_url: str | None = None, **kwargs: object) -> ServerProcess:
-        server = ServerProcess(database_url or make_database(),
+        """database_url None: a fresh test database; "": the server's own embedded one."""
+        server = ServerProcess(make_database() if database_url is None else database_url,
                                tmp_path / f"server{len(started)}.log", **kwargs)  # type: ignore[arg-type]
         started.append(server)
         return await server.start()

@@ -29,7 +29,7 @@ async def test_overlong_username_at_login(connect) -> None:
 
 
 async def test_invalid_utf8_and_control_bytes(player, connect) -> None:
-    alice, a_name = await player()
+    alice, _a_name = await player()
     bob, _ = await player()
     await alice.drain()
     bob.send_raw(b"say caf\xc3\xa9 \xff\xfe\xfd bad \x1b[31mred\x1b[0m \x07bell\x00\r\n")

@@ -47,7 +47,7 @@ async def test_movement_survives_a_restart(server_factory) -> None:
 async def test_give_then_sigkill_leaves_the_item_in_exactly_one_inventory(server_factory) -> None:
     server = await server_factory(save_interval=0.2)
     alice, a_name = await join(server)
-    bob, b_name = await join(server)
+    _bob, b_name = await join(server)
     await alice.command("get sword")
     await wait_for_rows(server.database_url,
                         "SELECT count(*) FROM character_inventory WHERE item_id = 'rusty_sword'",
@@ -89,7 +89,7 @@ async def test_sigterm_flushes_everything_and_exits_zero(server_factory) -> None
 
 async def test_link_loss_leaves_a_linkdead_character_that_resumes(server_factory) -> None:
     server = await server_factory()
-    alice, a_name = await join(server)
+    alice, _a_name = await join(server)
     bob, b_name = await join(server)
     await bob.command("get sword")
     bob.in_game = False
@@ -116,7 +116,7 @@ async def test_second_login_takes_the_character_over(server_factory) -> None:
 
 async def test_linkdead_character_is_saved_and_removed_after_timeout(server_factory) -> None:
     server = await server_factory(extra_env={"MUD_LINKDEAD_TIMEOUT": "0.5"})
-    alice, a_name = await join(server)
+    alice, _a_name = await join(server)
     bob, b_name = await join(server)
     await bob.command("south")
     await bob.command("north")
@@ -151,3 +151,19 @@ async def test_database_outage_loses_nothing(server_factory) -> None:
                             " JOIN characters c ON c.id = i.character_id"
                             " WHERE i.item_id = 'rusty_sword'")
     assert rows == [(b_name.capitalize(),)]
+
+
+async def test_zero_config_runs_an_embedded_database_that_survives_restarts(
+        server_factory, tmp_path) -> None:
+    data = tmp_path / "data"
+    server = await server_factory("", extra_env={"MUD_DATA_DIR": str(data)})
+    alice, name = await join(server)
+    await alice.command("west")
+    assert await server.stop() == 0
+    pid_file = data / "postgres" / "postmaster.pid"
+    assert (data / "postgres" / "PG_VERSION").exists()
+    assert not pid_file.exists(), "the embedded PostgreSQL must stop with the server"
+    again = await server_factory("", extra_env={"MUD_DATA_DIR": str(data)})
+    _, welcome = await rejoin(again, name)
+    assert "Temple Walk" in welcome
+    assert await again.stop() == 0

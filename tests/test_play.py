@@ -38,7 +38,7 @@ async def test_unknown_command_is_named(player) -> None:
 
 
 async def test_prefixes_aliases_and_help(player) -> None:
-    alice, name = await player()
+    alice, _name = await player()
     assert "You are carrying" in await alice.command("inv")
     assert "normal rank" in await alice.command("sco")
     assert "Village Square" in await alice.command("l")

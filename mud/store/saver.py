@@ -74,71 +74,72 @@ class Snapshot:
                                for s in ch.skills)
 
 
-def _columns(rows: list[tuple], width: int) -> list[list[Any]]:
-    """Transpose rows into one list per column, for unnest()."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+# Staging tables live per connection and empty themselves at commit. COPY into them and one
+# UPDATE/INSERT ... FROM is several times faster than one statement per row, or unnest() arrays.
+_STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS save_characters (
+    id uuid, rank text, power int, speed int, spirit int, recovery int, room text,
+    health int, mana int, stamina int, expansion int) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS save_quests (
+    id uuid, character_id uuid, quest_id text, status text, progress jsonb
+) ON COMMIT DELETE ROWS;
+"""
+
+
+async def _copy(conn: AsyncConnection, statement: str, rows: list[tuple]) -> None:
+    async with conn.cursor().copy(statement) as copy:
+        for row in rows:
+            await copy.write_row(row)
 
 
 async def write_snapshot(conn: AsyncConnection, snap: Snapshot) -> None:
-    """Write a snapshot in one transaction: one UPDATE for characters, and for each owned
-    collection one DELETE of the rows the snapshot replaces and one INSERT of its rows."""
+    """Write a snapshot in one transaction. Characters: COPY to a staging table and one UPDATE.
+    Each owned collection: one DELETE of the rows the snapshot replaces and one COPY of its
+    rows."""
     async with conn.transaction():
+        await conn.execute(_STAGING)
         if snap.core:
+            await _copy(conn, "COPY save_characters FROM STDIN", snap.core)
             await conn.execute(
                 "UPDATE characters AS c SET rank = v.rank, power = v.power, speed = v.speed,"
                 " spirit = v.spirit, recovery = v.recovery, current_room_id = v.room,"
                 " health = v.health, mana = v.mana, stamina = v.stamina,"
                 " inventory_expansion = v.expansion, updated_at = now()"
-                " FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::int[], %s::int[],"
-                " %s::int[], %s::text[], %s::int[], %s::int[], %s::int[], %s::int[])"
-                " AS v(id, rank, power, speed, spirit, recovery, room, health, mana, stamina,"
-                " expansion) WHERE c.id = v.id", _columns(snap.core, 11))
+                " FROM save_characters AS v WHERE c.id = v.id")
         owners = snap.owners(Part.INVENTORY)
         if owners:
             await conn.execute("DELETE FROM character_inventory WHERE character_id = ANY(%s)",
                                (owners,))
-            await conn.execute(
-                "INSERT INTO character_inventory (id, character_id, item_id, quantity, slot,"
-                " metadata) SELECT id, cid, item, qty, slot, meta::jsonb FROM unnest(%s::uuid[],"
-                " %s::uuid[], %s::text[], %s::int[], %s::int[], %s::text[])"
-                " AS v(id, cid, item, qty, slot, meta)", _columns(snap.inventory, 6))
+            await _copy(conn, "COPY character_inventory (id, character_id, item_id, quantity,"
+                              " slot, metadata) FROM STDIN", snap.inventory)
         owners = snap.owners(Part.ESSENCES)
         if owners:
             # abilities go with their essences (ON DELETE CASCADE), so both are rewritten
             await conn.execute("DELETE FROM character_essences WHERE character_id = ANY(%s)",
                                (owners,))
-            await conn.execute(
-                "INSERT INTO character_essences (id, character_id, essence_type,"
-                " attribute_bound, rank_bonded) SELECT * FROM unnest(%s::uuid[], %s::uuid[],"
-                " %s::text[], %s::text[], %s::text[])", _columns(snap.essences, 5))
-            await conn.execute(
-                "INSERT INTO character_abilities (id, character_id, essence_id, ability_name,"
-                " current_rank, awakened, metadata) SELECT id, cid, eid, name, rank, awakened,"
-                " meta::jsonb FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::text[],"
-                " %s::text[], %s::bool[], %s::text[])"
-                " AS v(id, cid, eid, name, rank, awakened, meta)", _columns(snap.abilities, 7))
+            await _copy(conn, "COPY character_essences (id, character_id, essence_type,"
+                              " attribute_bound, rank_bonded) FROM STDIN", snap.essences)
+            await _copy(conn, "COPY character_abilities (id, character_id, essence_id,"
+                              " ability_name, current_rank, awakened, metadata) FROM STDIN",
+                        snap.abilities)
         owners = snap.owners(Part.QUESTS)
         if owners:
             # only active quests live in memory; finished ones in the database are kept
             await conn.execute("DELETE FROM character_quests WHERE character_id = ANY(%s)"
                                " AND status = 'active'", (owners,))
+            await _copy(conn, "COPY save_quests FROM STDIN", snap.quests)
             await conn.execute(
                 "INSERT INTO character_quests (id, character_id, quest_id, status, progress)"
-                " SELECT id, cid, quest, status, progress::jsonb FROM unnest(%s::uuid[],"
-                " %s::uuid[], %s::text[], %s::text[], %s::text[])"
-                " AS v(id, cid, quest, status, progress)"
+                " SELECT id, character_id, quest_id, status, progress FROM save_quests"
                 " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
                 " progress = excluded.progress,"
-                " completed_at = CASE WHEN excluded.status = 'completed' THEN now() END",
-                _columns(snap.quests, 5))
+                " completed_at = CASE WHEN excluded.status = 'completed' THEN now() END")
         owners = snap.owners(Part.SKILLS)
         if owners:
             await conn.execute("DELETE FROM character_skills WHERE character_id = ANY(%s)",
                                (owners,))
-            await conn.execute(
-                "INSERT INTO character_skills (id, character_id, skill_id, level, experience)"
-                " SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[],"
-                " %s::int[])", _columns(snap.skills, 5))
+            await _copy(conn, "COPY character_skills (id, character_id, skill_id, level,"
+                              " experience) FROM STDIN", snap.skills)
 
 
 @dataclass
