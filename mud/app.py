@@ -18,8 +18,7 @@ from mud.game.state import Game
 from mud.net.telnet import TelnetConnection, start_listener
 from mud.session import Session
 from mud.store.characters import CharacterRepository
-from mud.store.database import EmbeddedPostgres, open_pool, redact_url
-from mud.store.migrations import migrate
+from mud.store.database import open_database
 from mud.store.players import PlayerRepository
 from mud.store.saver import Saver
 from mud.world.loader import World, load_world
@@ -175,33 +174,19 @@ class MudServer:
 async def serve(settings: Settings) -> int:
     """Run the server until SIGTERM or SIGINT. Returns the process exit code."""
     world = load_world(settings.world_path)
-    embedded = None
-    url = settings.database_url
-    if not url:
-        embedded = EmbeddedPostgres(settings.data_path)
-        url = await embedded.start()
-    try:
-        pool = await open_pool(url)
-        try:
-            async with pool.connection() as conn:
-                await migrate(conn)
-            server = MudServer(settings, world, pool)
-            await server.start()
-            where = f"embedded PostgreSQL in {embedded.path}" if embedded else redact_url(url)
-            print(f"mud: telnet listening on {settings.host}:{server.port}; database: {where}",
-                  flush=True)
-            log.info("event=listening host=%s port=%d database=%r", settings.host, server.port,
-                     where)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, stop.set)
-            await stop.wait()
-            log.info("event=shutdown_requested")
-            saved = await server.stop()
-        finally:
-            await pool.close()
-    finally:
-        if embedded is not None:
-            await embedded.stop()
+    async with open_database(settings.database_url, settings.data_path) as db:
+        where = db.where
+        server = MudServer(settings, world, db.pool)
+        await server.start()
+        print(f"mud: telnet listening on {settings.host}:{server.port}; database: {where}",
+              flush=True)
+        log.info("event=listening host=%s port=%d database=%r", settings.host, server.port,
+                 where)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("event=shutdown_requested")
+        saved = await server.stop()
     return 0 if saved else 1

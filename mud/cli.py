@@ -53,26 +53,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _with_database(settings: Settings, work: Any) -> int:
-    from mud.store.database import EmbeddedPostgres, open_pool
-    from mud.store.migrations import migrate
+    """Migrate the configured (or embedded) database, then run work(pool) if given."""
+    from mud.store.database import open_database
 
-    embedded = None
-    url = settings.database_url
-    if not url:
-        embedded = EmbeddedPostgres(settings.data_path)
-        url = await embedded.start()
-    try:
-        pool = await open_pool(url, min_size=1, max_size=2)
-        try:
-            async with pool.connection() as conn:
-                applied = await migrate(conn)
-            print(f"mud: {len(applied)} migration(s) applied", flush=True)
-            return await work(pool) if work else 0
-        finally:
-            await pool.close()
-    finally:
-        if embedded is not None:
-            await embedded.stop()
+    async with open_database(settings.database_url, settings.data_path, max_size=2) as db:
+        print(f"mud: {len(db.applied)} migration(s) applied to {db.where}", flush=True)
+        return await work(db.pool) if work else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,6 +34,7 @@ LOGIN_HELP = ("Enter your username, or a new one to create an account.\n"
               "             or: create <username> <password> <email>")
 PASSWORD_TRIES = 3
 LOGIN_ROUNDS = 10
+LOGIN_TIMEOUT = 180.0  # seconds from connecting to being in the game
 PROMPT = "> "
 
 
@@ -121,13 +122,12 @@ class Session:
         log.info("event=connect address=%s", self.conn.address)
         try:
             self.send(BANNER + "\n" + LOGIN_HELP)
-            account = await self._login()
-            if account is None:
+            try:
+                async with asyncio.timeout(LOGIN_TIMEOUT):
+                    summary = await self._login_and_choose()
+            except TimeoutError:
+                self.close("Login timed out. Goodbye.")
                 return
-            self.account = account
-            await self.server.players.update_last_login(account.id)
-            log.info("event=login account=%s address=%s", account.username, self.conn.address)
-            summary = await self._choose_character(account)
             if summary is None:
                 return
             await self.server.enter_game(self, summary.id)
@@ -149,6 +149,15 @@ class Session:
             self.playing = False
             self.conn.close()
             log.info("event=disconnect address=%s", self.conn.address)
+
+    async def _login_and_choose(self) -> CharacterSummary | None:
+        account = await self._login()
+        if account is None:
+            return None
+        self.account = account
+        await self.server.players.update_last_login(account.id)
+        log.info("event=login account=%s address=%s", account.username, self.conn.address)
+        return await self._choose_character(account)
 
     async def quit(self) -> None:
         ch = self.character

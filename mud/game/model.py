@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from mud.game import rules
+from mud.game.ids import new_id
 
 
 class Part(StrEnum):
@@ -61,6 +62,7 @@ class QuestProgress:
     status: str = "active"
     progress: dict[str, Any] = field(default_factory=dict)
     started_at: datetime | None = None
+    completed_at: datetime | None = None
 
 
 @dataclass
@@ -140,7 +142,7 @@ class Character:
                     row.quantity += quantity
                     self.mark(Part.INVENTORY)
                     return row
-        row = InventoryItem(uuid.uuid4(), item_id, quantity, None,
+        row = InventoryItem(new_id(), item_id, quantity, None,
                             copy.deepcopy(metadata) if metadata else None)
         self.inventory.append(row)
         self.mark(Part.INVENTORY)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
 
+from mud.game.ids import new_id
 from mud.game.model import Ability, Character, Essence, InventoryItem, QuestProgress, Skill
 
 
@@ -23,26 +24,27 @@ class NameTaken(Exception):
 
 
 # One round trip: the character row plus each owned collection aggregated as JSON.
-# Only active quests are loaded; completed ones stay in the database.
+# Only active quests are loaded; completed ones stay in the database. Rows come in id order,
+# which is creation order (mud.game.ids).
 _LOAD_SQL = """
 SELECT c.id, c.player_id, c.name, c.rank, c.power, c.speed, c.spirit, c.recovery,
        c.current_room_id, c.health, c.mana, c.stamina, c.inventory_expansion,
        (SELECT coalesce(json_agg(json_build_object(
                  'id', e.id, 'type', e.essence_type, 'attr', e.attribute_bound,
-                 'rank', e.rank_bonded) ORDER BY e.created_at, e.id), '[]')
+                 'rank', e.rank_bonded) ORDER BY e.id), '[]')
           FROM character_essences e WHERE e.character_id = c.id),
        (SELECT coalesce(json_agg(json_build_object(
                  'id', a.id, 'essence', a.essence_id, 'name', a.ability_name,
                  'rank', a.current_rank, 'awakened', a.awakened, 'meta', a.metadata)
-                 ORDER BY a.created_at, a.id), '[]')
+                 ORDER BY a.id), '[]')
           FROM character_abilities a WHERE a.character_id = c.id),
        (SELECT coalesce(json_agg(json_build_object(
                  'id', i.id, 'item', i.item_id, 'qty', i.quantity, 'slot', i.slot,
-                 'meta', i.metadata) ORDER BY i.created_at, i.id), '[]')
+                 'meta', i.metadata) ORDER BY i.id), '[]')
           FROM character_inventory i WHERE i.character_id = c.id),
        (SELECT coalesce(json_agg(json_build_object(
-                 'id', q.id, 'quest', q.quest_id, 'progress', q.progress,
-                 'started', q.started_at) ORDER BY q.started_at, q.id), '[]')
+                 'id', q.id, 'quest', q.quest_id, 'progress', q.progress)
+                 ORDER BY q.id), '[]')
           FROM character_quests q WHERE q.character_id = c.id AND q.status = 'active'),
        (SELECT coalesce(json_agg(json_build_object(
                  'id', s.id, 'skill', s.skill_id, 'level', s.level, 'xp', s.experience)
@@ -98,7 +100,7 @@ class CharacterRepository:
 
     async def create(self, player_id: uuid.UUID, name: str, room_id: str) -> Character:
         """Insert a new character with starting attributes and full pools."""
-        template = Character(id=uuid.uuid4(), player_id=player_id, name=name, room_id=room_id)
+        template = Character(id=new_id(), player_id=player_id, name=name, room_id=room_id)
         template.health, template.mana, template.stamina = (
             template.max_health, template.max_mana, template.max_stamina)
         try:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from psycopg_pool import AsyncConnectionPool
+
+from mud.store.migrations import Migration, migrate
 
 log = logging.getLogger("mud.store")
 
@@ -51,3 +56,33 @@ async def open_pool(url: str, *, min_size: int = 2, max_size: int = 10,
                                timeout=wait_seconds, kwargs={"autocommit": True})
     await pool.open(wait=True, timeout=wait_seconds)
     return pool
+
+
+@dataclass
+class Database:
+    pool: AsyncConnectionPool
+    where: str  # for people: the redacted URL or the embedded server's folder
+    applied: list[Migration]  # migrations applied on opening
+
+
+@asynccontextmanager
+async def open_database(url: str | None, data_dir: Path, *, max_size: int = 10
+                        ) -> AsyncIterator[Database]:
+    """A pool on the database at url, or on an embedded PostgreSQL started in data_dir for the
+    duration, with every migration applied."""
+    embedded = None
+    if not url:
+        embedded = EmbeddedPostgres(data_dir)
+        url = await embedded.start()
+    try:
+        pool = await open_pool(url, min_size=min(2, max_size), max_size=max_size)
+        try:
+            async with pool.connection() as conn:
+                applied = await migrate(conn)
+            yield Database(pool, f"embedded PostgreSQL in {embedded.path}" if embedded
+                           else redact_url(url), applied)
+        finally:
+            await pool.close()
+    finally:
+        if embedded is not None:
+            await embedded.stop()

@@ -67,22 +67,48 @@ class Snapshot:
             self.abilities.extend((a.id, ch.id, a.essence_id, a.ability_name, a.current_rank,
                                    a.awakened, _json(a.metadata)) for a in ch.abilities)
         if Part.QUESTS in parts:
-            self.quests.extend((q.id, ch.id, q.quest_id, q.status, _json(q.progress))
-                               for q in ch.quests)
+            self.quests.extend((q.id, ch.id, q.quest_id, q.status, _json(q.progress),
+                                q.completed_at) for q in ch.quests)
         if Part.SKILLS in parts:
             self.skills.extend((s.id, ch.id, s.skill_id, s.level, s.experience)
                                for s in ch.skills)
 
 
+@dataclass(frozen=True)
+class ChildTable:
+    """A table of rows a character owns, synchronised from memory by the saver."""
+
+    name: str
+    columns: tuple[str, ...]  # as in the snapshot rows; "id" and "character_id" come first
+    scope: str = ""  # which of an owner's rows memory holds (all unless given)
+
+    @property
+    def staging(self) -> str:
+        return f"save_{self.name}"
+
+
+# table names and columns below are constants of this module, never input
+INVENTORY = ChildTable("character_inventory",
+                       ("id", "character_id", "item_id", "quantity", "slot", "metadata"))
+ESSENCES = ChildTable("character_essences", ("id", "character_id", "essence_type",
+                                             "attribute_bound", "rank_bonded"))
+ABILITIES = ChildTable("character_abilities", ("id", "character_id", "essence_id",
+                                               "ability_name", "current_rank", "awakened",
+                                               "metadata"))
+QUESTS = ChildTable("character_quests", ("id", "character_id", "quest_id", "status",
+                                         "progress", "completed_at"),
+                    scope="status = 'active'")
+SKILLS = ChildTable("character_skills", ("id", "character_id", "skill_id", "level",
+                                         "experience"))
+
 # Staging tables live per connection and empty themselves at commit. COPY into them and one
-# UPDATE/INSERT ... FROM is several times faster than one statement per row, or unnest() arrays.
-_STAGING = """
+# statement from them is several times faster than a statement per row or unnest() arrays.
+_STAGING = "".join(
+    f"CREATE TEMP TABLE IF NOT EXISTS {t.staging} (LIKE {t.name}) ON COMMIT DELETE ROWS;"
+    for t in (INVENTORY, ESSENCES, ABILITIES, QUESTS, SKILLS)) + """
 CREATE TEMP TABLE IF NOT EXISTS save_characters (
     id uuid, rank text, power int, speed int, spirit int, recovery int, room text,
     health int, mana int, stamina int, expansion int) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS save_quests (
-    id uuid, character_id uuid, quest_id text, status text, progress jsonb
-) ON COMMIT DELETE ROWS;
 """
 
 
@@ -92,10 +118,31 @@ async def _copy(conn: AsyncConnection, statement: str, rows: list[tuple]) -> Non
             await copy.write_row(row)
 
 
+async def _sync(conn: AsyncConnection, table: ChildTable, owners: list[uuid.UUID],
+                rows: list[tuple]) -> None:
+    """Make the owners' rows of one table equal to rows: COPY them to staging, delete the rows
+    memory no longer has, insert new rows and update changed ones (unchanged rows are not
+    written, and keep their created_at)."""
+    if not owners:
+        return
+    columns = ", ".join(table.columns)
+    values = table.columns[2:]
+    scope = f" AND t.{table.scope}" if table.scope else ""
+    await _copy(conn, f"COPY {table.staging} ({columns}) FROM STDIN", rows)
+    await conn.execute(
+        f"DELETE FROM {table.name} AS t WHERE t.character_id = ANY(%s){scope}"
+        f" AND NOT EXISTS (SELECT 1 FROM {table.staging} AS s WHERE s.id = t.id)", (owners,))
+    await conn.execute(
+        f"INSERT INTO {table.name} AS t ({columns}) SELECT {columns} FROM {table.staging}"
+        f" ON CONFLICT (id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in values)
+        + f" WHERE ({', '.join(f't.{c}' for c in values)}) IS DISTINCT FROM"
+        f" ({', '.join(f'excluded.{c}' for c in values)})")
+
+
 async def write_snapshot(conn: AsyncConnection, snap: Snapshot) -> None:
-    """Write a snapshot in one transaction. Characters: COPY to a staging table and one UPDATE.
-    Each owned collection: one DELETE of the rows the snapshot replaces and one COPY of its
-    rows."""
+    """Write a snapshot in one transaction. Characters: COPY to staging and one UPDATE. Each
+    owned collection: COPY to staging, one DELETE and one upserting INSERT."""
     async with conn.transaction():
         await conn.execute(_STAGING)
         if snap.core:
@@ -106,40 +153,13 @@ async def write_snapshot(conn: AsyncConnection, snap: Snapshot) -> None:
                 " health = v.health, mana = v.mana, stamina = v.stamina,"
                 " inventory_expansion = v.expansion, updated_at = now()"
                 " FROM save_characters AS v WHERE c.id = v.id")
-        owners = snap.owners(Part.INVENTORY)
-        if owners:
-            await conn.execute("DELETE FROM character_inventory WHERE character_id = ANY(%s)",
-                               (owners,))
-            await _copy(conn, "COPY character_inventory (id, character_id, item_id, quantity,"
-                              " slot, metadata) FROM STDIN", snap.inventory)
-        owners = snap.owners(Part.ESSENCES)
-        if owners:
-            # abilities go with their essences (ON DELETE CASCADE), so both are rewritten
-            await conn.execute("DELETE FROM character_essences WHERE character_id = ANY(%s)",
-                               (owners,))
-            await _copy(conn, "COPY character_essences (id, character_id, essence_type,"
-                              " attribute_bound, rank_bonded) FROM STDIN", snap.essences)
-            await _copy(conn, "COPY character_abilities (id, character_id, essence_id,"
-                              " ability_name, current_rank, awakened, metadata) FROM STDIN",
-                        snap.abilities)
-        owners = snap.owners(Part.QUESTS)
-        if owners:
-            # only active quests live in memory; finished ones in the database are kept
-            await conn.execute("DELETE FROM character_quests WHERE character_id = ANY(%s)"
-                               " AND status = 'active'", (owners,))
-            await _copy(conn, "COPY save_quests FROM STDIN", snap.quests)
-            await conn.execute(
-                "INSERT INTO character_quests (id, character_id, quest_id, status, progress)"
-                " SELECT id, character_id, quest_id, status, progress FROM save_quests"
-                " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
-                " progress = excluded.progress,"
-                " completed_at = CASE WHEN excluded.status = 'completed' THEN now() END")
-        owners = snap.owners(Part.SKILLS)
-        if owners:
-            await conn.execute("DELETE FROM character_skills WHERE character_id = ANY(%s)",
-                               (owners,))
-            await _copy(conn, "COPY character_skills (id, character_id, skill_id, level,"
-                              " experience) FROM STDIN", snap.skills)
+        await _sync(conn, INVENTORY, snap.owners(Part.INVENTORY), snap.inventory)
+        # essences first: removing one removes its abilities (ON DELETE CASCADE)
+        await _sync(conn, ESSENCES, snap.owners(Part.ESSENCES), snap.essences)
+        await _sync(conn, ABILITIES, snap.owners(Part.ESSENCES), snap.abilities)
+        # only active quests live in memory: finished ones stay in the table untouched
+        await _sync(conn, QUESTS, snap.owners(Part.QUESTS), snap.quests)
+        await _sync(conn, SKILLS, snap.owners(Part.SKILLS), snap.skills)
 
 
 @dataclass
