@@ -188,5 +188,8 @@ async def serve(settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("event=shutdown_requested")
+        for sig in (signal.SIGTERM, signal.SIGINT):  # a second signal must not cut the save short
+            loop.add_signal_handler(sig, log.warning, "event=signal_ignored reason=%s",
+                                    "already shutting down")
         saved = await server.stop()
     return 0 if saved else 1

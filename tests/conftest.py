@@ -102,9 +102,10 @@ class ServerProcess:
     async def client(self) -> TelnetClient:
         return await TelnetClient.connect("127.0.0.1", self.port)
 
-    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+    async def stop(self, sig: int | None = signal.SIGTERM, timeout: float = 30.0) -> int:
+        """Send sig (None: none, it was sent already) and return the exit code."""
         assert self.proc is not None
-        if self.proc.returncode is None:
+        if sig is not None and self.proc.returncode is None:
             self.proc.send_signal(sig)
         code = await asyncio.wait_for(self.proc.wait(), timeout)
         self._log.close()
@@ -171,6 +172,20 @@ async def player(connect: Callable[[], Awaitable[TelnetClient]]
         return client, name
 
     return make
+
+
+async def join(server: ServerProcess, name: str | None = None) -> tuple[TelnetClient, str]:
+    """A new account and character on server, standing in the game."""
+    name = name or new_name()
+    client = await server.client()
+    await client.create(name, PASSWORD, f"{name}@example.com")
+    return client, name
+
+
+async def rejoin(server: ServerProcess, name: str) -> tuple[TelnetClient, str]:
+    """Log an existing account in again; returns the client and the welcome text."""
+    client = await server.client()
+    return client, await client.login(name, PASSWORD)
 
 
 async def query(url: str, sql: str, *params: object) -> list[tuple]:

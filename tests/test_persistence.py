@@ -6,19 +6,7 @@ import asyncio
 import signal
 import time
 
-from tests.conftest import PASSWORD, new_name, query, wait_for_rows
-
-
-async def join(server, name: str | None = None):
-    name = name or new_name()
-    client = await server.client()
-    await client.create(name, PASSWORD, f"{name}@example.com")
-    return client, name
-
-
-async def rejoin(server, name: str):
-    client = await server.client()
-    return client, await client.login(name, PASSWORD)
+from tests.conftest import join, query, rejoin, wait_for_rows
 
 
 async def test_change_reaches_database_within_one_save_interval(server_factory) -> None:
@@ -77,7 +65,7 @@ async def test_sigterm_flushes_everything_and_exits_zero(server_factory) -> None
     server.proc.send_signal(signal.SIGTERM)
     notice = await alice.read_closed()
     assert "shutting down" in notice
-    assert await server.stop() == 0
+    assert await server.stop(None) == 0
     rows = await query(server.database_url,
                        "SELECT name, current_room_id FROM characters ORDER BY name")
     assert sorted(rows) == sorted([(a_name.capitalize(), "temple_walk"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD, new_name, query, wait_for_rows
+from tests.conftest import join, query, wait_for_rows
 
 
 async def test_players_see_arrivals_says_and_emotes(player) -> None:
@@ -62,23 +62,10 @@ async def test_movement_by_direction_name_and_custom_exit(player) -> None:
     assert "gate" in exits and "south" in exits
 
 
-async def own_world(server_factory) -> tuple:
-    """A server of the test's own, so floor items are as the world data places them."""
-    server = await server_factory()
-
-    async def join():
-        name = new_name()
-        client = await server.client()
-        await client.create(name, PASSWORD, f"{name}@example.com")
-        return client, name
-
-    return server, join
-
-
 async def test_get_drop_give_with_targets(server_factory) -> None:
-    server, join = await own_world(server_factory)
-    alice, a_name = await join()
-    bob, b_name = await join()
+    server = await server_factory()  # its own, so floor items are where the world puts them
+    alice, a_name = await join(server)
+    bob, b_name = await join(server)
     await alice.expect("has entered the game")
     assert "You pick up a rusty sword." in await alice.command("get sword")
     await alice.command("east")  # the smithy lane holds a bronze sword
@@ -103,9 +90,9 @@ async def test_get_drop_give_with_targets(server_factory) -> None:
 
 
 async def test_stacks_and_counts(server_factory) -> None:
-    server, join = await own_world(server_factory)
-    alice, a_name = await join()
-    bob, b_name = await join()
+    server = await server_factory()  # its own, so floor items are where the world puts them
+    alice, a_name = await join(server)
+    bob, b_name = await join(server)
     await alice.expect("has entered the game")
     assert "You pick up a copper coin (x5)." in await alice.command("get all.coin")
     await alice.command(f"give 2 coin {b_name}")
