@@ -8,13 +8,16 @@ import logging
 import signal
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 
 from psycopg_pool import AsyncConnectionPool
 
+from mud.auth import LoginThrottle, Passwords
 from mud.config import Settings
 from mud.game.model import Character
 from mud.game.state import Game
+from mud.monitor import LagMonitor, open_fds, rss_kib
 from mud.net.telnet import TelnetConnection, start_listener
 from mud.session import Session
 from mud.store.characters import CharacterRepository
@@ -43,6 +46,11 @@ class MudServer:
         self.players = PlayerRepository(pool)
         self.characters = CharacterRepository(pool)
         self.saver = Saver(pool, settings.save_interval)
+        self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
+                                   settings.hash_workers)
+        self.login_throttle = LoginThrottle(settings.login_fail_delay, settings.login_lockout)
+        self.lag = LagMonitor()
+        self._per_address: Counter[str] = Counter()
         self.saver.after_flush = self._evict_departed
         self.sessions: set[Session] = set()
         self.stats = ServerStats(started_at=time.time())
@@ -55,6 +63,9 @@ class MudServer:
 
     async def start(self) -> None:
         self.saver.start()
+        self.lag.start()
+        if self.settings.stats_interval > 0:
+            self._spawn(self._log_stats())
         self._listener = await start_listener(
             self.settings.host, self.settings.telnet_port, self.settings.idle_timeout,
             self._serve_connection)
@@ -65,12 +76,38 @@ class MudServer:
         return self._listener.sockets[0].getsockname()[1]
 
     async def _serve_connection(self, conn: TelnetConnection) -> None:
+        limit = self.settings.max_per_address
+        if limit and self._per_address[conn.host] >= limit:
+            log.warning("event=connection_refused reason=per_address_limit address=%s",
+                        conn.address)
+            conn.write(f"Too many connections from your address (at most {limit}).\n")
+            return
+        self._per_address[conn.host] += 1
         session = Session(self, conn)
         self.sessions.add(session)
         try:
             await session.run()
         finally:
             self.sessions.discard(session)
+            self._per_address[conn.host] -= 1
+            if not self._per_address[conn.host]:
+                del self._per_address[conn.host]
+
+    def status(self) -> dict[str, float | int]:
+        """Figures an operator watches (logged as event=stats)."""
+        lag_avg, lag_max = self.lag.take()
+        return {"sessions": len(self.sessions), "players": len(self.game.players),
+                "characters": len(self.game.characters), "dirty": self.saver.dirty_count,
+                "commands": self.stats.commands, "tasks": len(asyncio.all_tasks()),
+                "fds": open_fds(), "rss_kib": rss_kib(), "lag_ms_avg": round(lag_avg, 2),
+                "lag_ms_max": round(lag_max, 2), "flush_failures": self.saver.stats.failures,
+                "last_flush_ms": round(self.saver.stats.last_duration * 1000, 1)}
+
+    async def _log_stats(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.stats_interval)
+            self.login_throttle.forget_expired()
+            log.info("event=stats %s", " ".join(f"{k}={v}" for k, v in self.status().items()))
 
     def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
         task = asyncio.create_task(coro)
@@ -167,6 +204,8 @@ class MudServer:
                           "The server is going down. Goodbye!")
         for task in list(self._tasks):
             task.cancel()
+        self.lag.stop()
+        self.passwords.close()
         log.info("event=stopped saved=%s dirty_left=%d", saved, self.saver.dirty_count)
         return saved
 

@@ -18,6 +18,20 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
     "world_dir": ("MUD_WORLD_DIR", None, str, "world data folder (default: the bundled world/)"),
     "linkdead_timeout": ("MUD_LINKDEAD_TIMEOUT", 300.0, float, "seconds a dropped character stays"),
     "idle_timeout": ("MUD_IDLE_TIMEOUT", 3600.0, float, "seconds before an idle connection closes"),
+    "login_timeout": ("MUD_LOGIN_TIMEOUT", 180.0, float, "seconds allowed to log in"),
+    "input_rate": ("MUD_INPUT_RATE", 20.0, float,
+                   "input lines per second per connection (bursts of 5x); 0 = unlimited"),
+    "max_per_address": ("MUD_MAX_CONNECTIONS_PER_ADDRESS", 20, int,
+                        "connections from one address; 0 = unlimited"),
+    "argon2_time_cost": ("MUD_ARGON2_TIME_COST", 3, int, "argon2id passes"),
+    "argon2_memory_kib": ("MUD_ARGON2_MEMORY_KIB", 65536, int, "argon2id memory in KiB"),
+    "hash_workers": ("MUD_HASH_WORKERS", 1, int, "threads hashing passwords"),
+    "login_fail_delay": ("MUD_LOGIN_FAIL_DELAY", 1.0, float,
+                         "seconds added per recent failure before a wrong-password reply"),
+    "login_lockout": ("MUD_LOGIN_LOCKOUT", 900.0, float,
+                      "seconds an account or address is refused after too many failures"),
+    "stats_interval": ("MUD_STATS_INTERVAL", 60.0, float,
+                       "seconds between event=stats log lines; 0 = none"),
 }
 
 
@@ -32,6 +46,15 @@ class Settings:
     world_dir: str | None = None
     linkdead_timeout: float = 300.0
     idle_timeout: float = 3600.0
+    login_timeout: float = 180.0
+    input_rate: float = 20.0
+    max_per_address: int = 20
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    hash_workers: int = 1
+    login_fail_delay: float = 1.0
+    login_lockout: float = 900.0
+    stats_interval: float = 60.0
 
     @classmethod
     def load(cls, flags: dict[str, Any] | None = None,

@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 from mud import auth
+from mud.auth import HashingBusy
 from mud.commands import REGISTRY
 from mud.commands.context import Context
 from mud.commands.dispatch import interpret
@@ -34,8 +35,9 @@ LOGIN_HELP = ("Enter your username, or a new one to create an account.\n"
               "             or: create <username> <password> <email>")
 PASSWORD_TRIES = 3
 LOGIN_ROUNDS = 10
-LOGIN_TIMEOUT = 180.0  # seconds from connecting to being in the game
 PROMPT = "> "
+BURST_SECONDS = 5.0  # the input bucket holds this many seconds' worth of lines
+FLOOD_DROPS = 100  # lines dropped for speed before the connection is cut
 
 
 class Disconnected(Exception):
@@ -55,6 +57,11 @@ class Session:
         self._flush_pending = False
         self._at_prompt = False
         self._failed_passwords = 0
+        rate = server.settings.input_rate
+        self._rate = rate
+        self._tokens = rate * BURST_SECONDS
+        self._tokens_at = time.monotonic()
+        self._dropped = 0
 
     @property
     def role(self) -> str:
@@ -102,7 +109,28 @@ class Session:
             if line is None:
                 raise Disconnected()
             self.last_input = time.time()
-            return line
+            if self._within_rate():
+                return line
+
+    def _within_rate(self) -> bool:
+        """Token bucket on input lines: a burst is fine, a flood is warned, then cut off."""
+        if not self._rate:
+            return True
+        now = time.monotonic()
+        self._tokens = min(self._rate * BURST_SECONDS,
+                           self._tokens + (now - self._tokens_at) * self._rate)
+        self._tokens_at = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        self._dropped += 1
+        if self._dropped == 1:
+            self.send("You are sending too fast; lines are being dropped. Slow down.")
+        elif self._dropped >= FLOOD_DROPS:
+            log.warning("event=input_flood address=%s", self.conn.address)
+            self.close("Input flood. Disconnecting.")
+            raise Disconnected()
+        return False
 
     async def ask(self, prompt: str, secret: bool = False) -> str:
         if secret:
@@ -123,7 +151,7 @@ class Session:
         try:
             self.send(BANNER + "\n" + LOGIN_HELP)
             try:
-                async with asyncio.timeout(LOGIN_TIMEOUT):
+                async with asyncio.timeout(self.server.settings.login_timeout):
                     summary = await self._login_and_choose()
             except TimeoutError:
                 self.close("Login timed out. Goodbye.")
@@ -139,12 +167,14 @@ class Session:
                     self._flush(PROMPT)
         except Disconnected:
             pass
+        except HashingBusy:
+            self.close("The server is busy with other logins. Please try again in a moment.")
         except Exception:
             log.exception("event=session_failed address=%s", self.conn.address)
             self.send("Something went wrong on the server. Please reconnect.")
         finally:
             ch = self.character
-            if ch is not None and self.playing:
+            if ch is not None:  # still playing it: the link is lost, the character stays
                 self.server.link_lost(ch, self)
             self.playing = False
             self.conn.close()
@@ -201,16 +231,27 @@ class Session:
         if auth.username_problem(username):
             self.send(f"There is no account named '{username[:30]}'.")
             return None
+        throttle = self.server.login_throttle
+        wait = throttle.refused_for(username, self.conn.host)
+        if wait > 0:
+            log.warning("event=login_refused account=%s address=%s", username,
+                        self.conn.address)
+            self.close(f"Too many failed logins for this account or from your address. "
+                       f"Try again in {max(1, round(wait / 60))} minute(s).")
+            raise Disconnected()
         account = await self.server.players.by_username(username)
         if account is None:
             self.send(f"There is no account named '{username}'.")
             return None
-        if not await auth.verify_password(account.password_hash, password):
+        if not await self.server.passwords.verify(account.password_hash, password):
             self._failed_passwords += 1
+            delay = throttle.failed(username, self.conn.host)
             log.warning("event=wrong_password account=%s address=%s tries=%d",
                         account.username, self.conn.address, self._failed_passwords)
+            await asyncio.sleep(delay)
             self.send("Wrong password.")
             return None
+        throttle.succeeded(username)
         return account
 
     async def _interactive_login(self, username: str) -> Account | None:
@@ -254,7 +295,7 @@ class Session:
         if problem:
             self.send(problem)
             return None
-        password_hash = await auth.hash_password(password)
+        password_hash = await self.server.passwords.hash(password)
         try:
             account = await self.server.players.create(username, email, password_hash)
         except AccountExists as exc:

@@ -86,7 +86,10 @@ class ServerProcess:
     async def start(self) -> ServerProcess:
         env = {**os.environ, "MUD_DATABASE_URL": self.database_url,
                "MUD_SAVE_INTERVAL": str(self.save_interval), "MUD_HOST": "127.0.0.1",
-               "MUD_TELNET_PORT": "0", "MUD_LOG_LEVEL": "INFO", **self.extra_env}
+               "MUD_TELNET_PORT": "0", "MUD_LOG_LEVEL": "INFO",
+               # tests open many connections from one address and fail passwords on purpose
+               "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_LOGIN_FAIL_DELAY": "0.05",
+               **self.extra_env}
         self._log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "mud", "serve", env=env,

@@ -54,7 +54,8 @@ class TelnetConnection:
         self._discarding = False
         self.closed = False
         peer = writer.get_extra_info("peername") or ("?", 0)
-        self.address = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self.host = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        self.address = f"{self.host}:{peer[1]}" if isinstance(peer, tuple) else self.host
 
     async def readline(self) -> str | None:
         """The next input line as clean text, or None when the client has gone."""

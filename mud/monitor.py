@@ -1,0 +1,61 @@
+"""Health figures for operators: event-loop lag and process memory, logged periodically."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+LAG_PROBE_INTERVAL = 0.1
+
+
+def rss_kib(pid: int | str = "self") -> int:
+    """Resident memory of a process in KiB (Linux /proc), 0 where unavailable."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def open_fds() -> int:
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return 0
+
+
+class LagMonitor:
+    """Measures how late the event loop wakes a sleeping task: the delay every command sees."""
+
+    def __init__(self) -> None:
+        self.max_ms = 0.0
+        self._total = 0.0
+        self._samples = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def take(self) -> tuple[float, float]:
+        """(average, maximum) lag in ms since the last call."""
+        average = self._total / self._samples if self._samples else 0.0
+        result = (average, self.max_ms)
+        self.max_ms, self._total, self._samples = 0.0, 0.0, 0
+        return result
+
+    async def _run(self) -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(LAG_PROBE_INTERVAL)
+            lag = (time.perf_counter() - started - LAG_PROBE_INTERVAL) * 1000
+            self.max_ms = max(self.max_ms, lag)
+            self._total += lag
+            self._samples += 1
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="lag-monitor")
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
