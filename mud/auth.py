@@ -57,7 +57,7 @@ class HashingBusy(Exception):
 class Passwords:
     """argon2id hashing and verifying in a bounded thread pool."""
 
-    MAX_WAITING = 64
+    MAX_WAITING = 1000  # beyond this many queued hashes, new logins are asked to retry
 
     def __init__(self, time_cost: int = 3, memory_kib: int = 65536, workers: int = 1) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)

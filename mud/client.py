@@ -7,6 +7,7 @@ that password input is hidden) and collects the text the server sends.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import re
 
@@ -25,6 +26,7 @@ class TelnetClient:
         self.server_echo = False  # True while the server has said WILL ECHO (password mode)
         self._pending = b""
         self._in_sb = False
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
     @classmethod
     async def connect(cls, host: str, port: int, timeout: float = 10.0) -> TelnetClient:
@@ -35,6 +37,9 @@ class TelnetClient:
     # -- telnet byte handling -------------------------------------------------------------------
 
     def _feed(self, data: bytes) -> None:
+        if not self._pending and not self._in_sb and IAC not in data:  # the common case
+            self.text += self._decoder.decode(data).replace("\r\n", "\n")
+            return
         data = self._pending + data
         self._pending = b""
         out = bytearray()
@@ -73,7 +78,7 @@ class TelnetClient:
                 i += 2
             else:
                 i += 2
-        self.text += out.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        self.text += self._decoder.decode(bytes(out)).replace("\r\n", "\n")
 
     def _negotiate(self, cmd: int, option: int) -> None:
         if option == ECHO and cmd in (WILL, WONT):
@@ -149,6 +154,12 @@ class TelnetClient:
         self.send("quit")
         self.in_game = False
         return await self.read_closed()
+
+    async def close_now(self) -> None:
+        """Close without quitting (the server sees a dropped link)."""
+        self._writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await self._writer.wait_closed()
 
     async def close(self) -> None:
         """Quit if in the game (so others see it now, not later), then close."""

@@ -1,0 +1,308 @@
+"""Load generator: N real telnet players against a running MUD server (loopback only).
+
+    python bench/load.py --port 4000 --players 50 --workload private --mode closed --seconds 20
+    python bench/load.py --server evennia --port 4100 --players 50 --workload say
+    python bench/load.py --players 5000 --mode open --interval 10 --seconds 60
+    python bench/load.py --players 50 --mode open --interval 1 --storm 200
+
+Each player logs in with its own throwaway account (the one-line create form), then runs the
+workload: `private` (a command whose reply only the sender sees) or `say` (everyone in the
+crowded start room hears it). Closed loop: each player sends its next command as soon as its reply
+arrives. Open loop: one command every --interval seconds per player, with random phase; latency is
+measured from the scheduled moment. --storm N logs N more players in at once in the middle of the
+run and reports the players' latency during the storm separately.
+
+Prints progress while it runs and a JSON summary at the end (also to --json FILE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import statistics
+import string
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mud.client import TelnetClient
+from mud.monitor import rss_kib
+
+PASSWORD = "bench-password"
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """How one server logs a new player in and how its replies are recognised."""
+
+    name: str
+    private_command: str
+    private_reply: str  # regex that ends the private command's reply
+    say_echo: str  # regex (format with token) the speaker sees
+
+    async def login(self, client: TelnetClient, name: str) -> None:
+        raise NotImplementedError
+
+
+class MudAdapter(Adapter):
+    async def login(self, client: TelnetClient, name: str) -> None:
+        await client.create(name, PASSWORD, f"{name}@bench.example")
+
+
+class EvenniaAdapter(Adapter):
+    async def login(self, client: TelnetClient, name: str) -> None:
+        await client.read_until(r"connect|create", timeout=60)
+        client.send(f"create {name} {PASSWORD}")
+        await client.read_until(r"(?i)created|account", timeout=60)
+        client.send(f"connect {name} {PASSWORD}")
+        await client.read_until(EVENNIA_IN_GAME, timeout=60)
+        await client.drain()
+
+
+EVENNIA_IN_GAME = r"(?i)limbo"
+ADAPTERS: dict[str, Adapter] = {
+    # the end of score's own reply: stale prompts after others' messages must not match
+    "mud": MudAdapter("mud", "score", r"stacks\n> ", r"You say, '{token}'"),
+    "evennia": EvenniaAdapter("evennia", "look me", r"(?s)\n.*\S", 'You say, "{token}"'),
+}
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def distribution(values_ms: list[float]) -> dict[str, float]:
+    return {"count": len(values_ms),
+            "p50": round(percentile(values_ms, 50), 2), "p95": round(percentile(values_ms, 95), 2),
+            "p99": round(percentile(values_ms, 99), 2),
+            "max": round(max(values_ms, default=0.0), 2),
+            "mean": round(statistics.fmean(values_ms), 2) if values_ms else 0.0}
+
+
+@dataclass
+class Results:
+    latencies_ms: list[float] = field(default_factory=list)
+    storm_latencies_ms: list[float] = field(default_factory=list)
+    login_ms: list[float] = field(default_factory=list)
+    storm_login_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    timeouts: int = 0
+    login_failures: int = 0
+    storm_login_failures: int = 0
+    commands: int = 0
+    storming: bool = False
+
+
+class Player:
+    def __init__(self, adapter: Adapter, host: str, port: int, prefix: str) -> None:
+        self.adapter = adapter
+        self.host, self.port = host, port
+        self.name = prefix + "".join(random.choices(string.ascii_lowercase, k=10))
+        self.client: TelnetClient | None = None
+        self._count = 0
+
+    async def login(self, timeout: float) -> float:
+        started = time.perf_counter()
+        async with asyncio.timeout(timeout):
+            self.client = await TelnetClient.connect(self.host, self.port, timeout=timeout)
+            await self.adapter.login(self.client, self.name)
+        return (time.perf_counter() - started) * 1000
+
+    def _next(self, workload: str) -> tuple[str, str]:
+        if workload == "private":
+            return self.adapter.private_command, self.adapter.private_reply
+        self._count += 1
+        token = f"{self.name}{self._count}"
+        return f"say {token}", re.escape(self.adapter.say_echo.format(token=token))
+
+    async def once(self, workload: str, timeout: float) -> None:
+        assert self.client is not None
+        line, reply = self._next(workload)
+        self.client.send(line)
+        await self.client.read_until(reply, timeout=timeout)
+        if workload == "say":
+            self.client.text = ""  # what others said meanwhile is fan-out, already counted
+
+
+async def run_player(player: Player, args: argparse.Namespace, results: Results,
+                     stop_at: float) -> None:
+    if args.mode == "open":
+        await asyncio.sleep(random.uniform(0, args.interval))
+    next_at = time.perf_counter()
+    while time.perf_counter() < stop_at:
+        scheduled = next_at if args.mode == "open" else time.perf_counter()
+        try:
+            await player.once(args.workload, args.timeout)
+        except TimeoutError:
+            results.timeouts += 1
+        except (ConnectionError, OSError):
+            results.errors += 1
+            return
+        elapsed_ms = (time.perf_counter() - scheduled) * 1000
+        results.commands += 1
+        (results.storm_latencies_ms if results.storming else results.latencies_ms).append(
+            elapsed_ms)
+        if args.mode == "open":
+            next_at += args.interval
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+
+
+async def log_in_all(players: list[Player], concurrency: int, timeout: float,
+                     times: list[float]) -> int:
+    """Log players in, at most `concurrency` at a time; returns how many failed."""
+    gate = asyncio.Semaphore(concurrency)
+    failures = 0
+    done = 0
+
+    async def one(player: Player) -> None:
+        nonlocal failures, done
+        async with gate:
+            try:
+                times.append(await player.login(timeout))
+            except (TimeoutError, ConnectionError, OSError) as exc:
+                failures += 1
+                if failures <= 3:
+                    print(f"  login failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            done += 1
+            if done % max(1, len(players) // 10) == 0:
+                progress(f"  logged in {done - failures}/{len(players)}")
+
+    await asyncio.gather(*(one(p) for p in players))
+    return failures
+
+
+def server_rss(pids: list[int]) -> int:
+    return sum(rss_kib(pid) for pid in pids)
+
+
+def last_lag(log_path: str | None) -> float | None:
+    """The newest lag_ms_max from the server's event=stats log lines, if given."""
+    if not log_path:
+        return None
+    found = re.findall(r"lag_ms_max=([\d.]+)", Path(log_path).read_text(errors="replace"))
+    return float(found[-1]) if found else None
+
+
+def progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+async def main(args: argparse.Namespace) -> dict:
+    adapter = ADAPTERS[args.server]
+    pids = [int(p) for p in args.server_pid.split(",")] if args.server_pid else []
+    results = Results()
+    base_kib = server_rss(pids)
+    prefix = "L" + "".join(random.choices(string.ascii_lowercase, k=3))
+    players = [Player(adapter, args.host, args.port, prefix) for _ in range(args.players)]
+    progress(f"{adapter.name}: logging in {len(players)} players ...")
+    started = time.perf_counter()
+    results.login_failures = await log_in_all(players, args.login_concurrency, args.login_timeout,
+                                              results.login_ms)
+    login_seconds = time.perf_counter() - started
+    playing = [p for p in players if p.client is not None and results.login_failures < len(
+        players)]
+    await asyncio.sleep(1.0)
+    for player in playing:  # what arrived while others logged in is not a reply
+        await player.client.drain()
+    loaded_kib = server_rss(pids)
+    progress(f"{adapter.name}: {len(results.login_ms)} in after {login_seconds:.1f}s; "
+             f"running {args.workload} {args.mode} loop for {args.seconds}s")
+    stop_at = time.perf_counter() + args.seconds
+    tasks = [asyncio.create_task(run_player(p, args, results, stop_at))
+             for p in playing if p.client is not None]
+    storm_players: list[Player] = []
+    storm_seconds = 0.0
+    if args.storm:
+        await asyncio.sleep(args.seconds / 3)
+        progress(f"{adapter.name}: storm: {args.storm} players log in at once")
+        storm_players = [Player(adapter, args.host, args.port, prefix + "s")
+                         for _ in range(args.storm)]
+        results.storming = True
+        storm_started = time.perf_counter()
+        results.storm_login_failures = await log_in_all(
+            storm_players, args.storm, args.login_timeout, results.storm_login_ms)
+        storm_seconds = time.perf_counter() - storm_started
+        results.storming = False
+    last, last_at = 0, time.perf_counter()
+    while any(not t.done() for t in tasks):
+        await asyncio.sleep(min(5.0, max(0.1, stop_at - time.perf_counter() + 0.1)))
+        now = time.perf_counter()
+        rate = (results.commands - last) / (now - last_at)
+        progress(f"  {results.commands} commands ({rate:,.0f}/s), {results.timeouts} timeouts,"
+                 f" {results.errors} errors")
+        last, last_at = results.commands, now
+        if now > stop_at + args.timeout + 5:
+            break
+    measured = args.seconds - (storm_seconds if args.storm else 0.0)
+    final_kib = server_rss(pids)
+    summary = {
+        "server": adapter.name, "workload": args.workload, "mode": args.mode,
+        "players": args.players, "logged_in": len(results.login_ms),
+        "login_failures": results.login_failures,
+        "login_ms": distribution(results.login_ms), "login_seconds": round(login_seconds, 2),
+        "commands": results.commands,
+        "commands_per_s": round(len(results.latencies_ms) / max(measured, 0.001), 1),
+        "latency_ms": distribution(results.latencies_ms),
+        "errors": results.errors, "timeouts": results.timeouts,
+        "server_rss_kib": {"base": base_kib, "after_login": loaded_kib, "end": final_kib,
+                           "per_player": round((loaded_kib - base_kib) / max(1, len(
+                               results.login_ms)), 1) if pids else None},
+        "event_loop_lag_ms_max": last_lag(args.server_log),
+    }
+    if args.storm:
+        summary["storm"] = {"players": args.storm, "logged_in": len(results.storm_login_ms),
+                            "failures": results.storm_login_failures,
+                            "seconds": round(storm_seconds, 2),
+                            "login_ms": distribution(results.storm_login_ms),
+                            "players_latency_ms": distribution(results.storm_latencies_ms)}
+    for player in players + storm_players:
+        if player.client is not None:
+            await player.client.close_now()
+    return summary
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--server", choices=sorted(ADAPTERS), default="mud")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4000)
+    parser.add_argument("--players", type=int, default=10)
+    parser.add_argument("--workload", choices=["private", "say"], default="private")
+    parser.add_argument("--mode", choices=["closed", "open"], default="closed")
+    parser.add_argument("--interval", type=float, default=10.0,
+                        help="open loop: seconds between one player's commands")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long the workload runs")
+    parser.add_argument("--storm", type=int, default=0,
+                        help="players logging in at once a third of the way through")
+    parser.add_argument("--timeout", type=float, default=10.0, help="per command")
+    parser.add_argument("--login-timeout", type=float, default=60.0)
+    parser.add_argument("--login-concurrency", type=int, default=50)
+    parser.add_argument("--server-pid", help="PIDs whose memory to report, comma-separated")
+    parser.add_argument("--server-log", help="server log with event=stats lines (lag)")
+    parser.add_argument("--json", help="also write the summary here")
+    return parser.parse_args(argv)
+
+
+def cli() -> None:
+    args = parse_args()
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("load.py drives loopback servers only")
+    summary = asyncio.run(main(args))
+    text = json.dumps(summary, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,217 @@
+"""Run the load scenarios against this server and Evennia, one after the other on this machine,
+and print the side-by-side table for bench/README.md.
+
+    python bench/suite.py                      # both servers, every scenario
+    python bench/suite.py --servers mud --quick
+
+This server is started fresh for every scenario (`mud serve` on a new database in the PostgreSQL at
+--database-url, or an embedded one), with the per-connection input rate and per-address connection
+limits off (every player comes from 127.0.0.1 and the closed loop sends as fast as replies come)
+and argon2 lowered to time_cost=1, memory=1 MiB so thousands of throwaway accounts can be created
+(the login-storm scenarios keep the default argon2 profile). Evennia is set up and started by
+bench/evennia_server.py in a throwaway virtual environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import load  # noqa: E402
+
+CHEAP_ARGON2 = {"MUD_ARGON2_TIME_COST": "1", "MUD_ARGON2_MEMORY_KIB": "1024"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    title: str
+    argv: tuple[str, ...]
+    servers: tuple[str, ...] = ("mud", "evennia")
+    default_argon2: bool = False
+
+
+SCENARIOS = [
+    Scenario("private-1", "private command, closed loop, 1 player",
+             ("--players", "1", "--seconds", "15")),
+    Scenario("private-10", "private command, closed loop, 10 players",
+             ("--players", "10", "--seconds", "15")),
+    Scenario("private-50", "private command, closed loop, 50 players",
+             ("--players", "50", "--seconds", "20")),
+    Scenario("say-30", "`say` among 30 players in one room, closed loop",
+             ("--players", "30", "--workload", "say", "--seconds", "15")),
+    Scenario("say-100", "`say` among 100 players in one room, closed loop",
+             ("--players", "100", "--workload", "say", "--seconds", "15")),
+    Scenario("create-200", "200 new accounts at once, then one command every 2 s",
+             ("--players", "200", "--login-concurrency", "200", "--mode", "open",
+              "--interval", "2", "--seconds", "30")),
+    Scenario("idle-1000", "1,000 players, one command every 10 s (memory)",
+             ("--players", "1000", "--mode", "open", "--interval", "10", "--seconds", "30",
+              "--login-concurrency", "100"), servers=("mud",)),
+    Scenario("open-5000", "5,000 players, one private command every 10 s",
+             ("--players", "5000", "--mode", "open", "--interval", "10", "--seconds", "40",
+              "--login-concurrency", "200"), servers=("mud",)),
+    Scenario("storm-200", "50 players (1 cmd/s) while 200 log in at once, default argon2",
+             ("--players", "50", "--mode", "open", "--interval", "1", "--seconds", "60",
+              "--storm", "200"), servers=("mud",), default_argon2=True),
+    Scenario("storm-500", "200 players (1 cmd/s) while 500 log in at once, default argon2",
+             ("--players", "200", "--mode", "open", "--interval", "1", "--seconds", "150",
+              "--storm", "500", "--login-timeout", "120"), servers=("mud",),
+             default_argon2=True),
+]
+
+
+def progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class MudServer:
+    """`mud serve` on a database of its own, for one scenario."""
+
+    def __init__(self, admin_url: str, logdir: Path) -> None:
+        self.admin_url = admin_url
+        self.logdir = logdir
+
+    def start(self, scenario: Scenario) -> tuple[subprocess.Popen, int, list[int], Path]:
+        name = f"mud_load_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        info = psycopg.conninfo.conninfo_to_dict(self.admin_url)
+        info["dbname"] = name
+        self.dbname = name
+        log = self.logdir / f"mud-{scenario.key}.log"
+        env = {**os.environ, "MUD_DATABASE_URL": psycopg.conninfo.make_conninfo(**info),
+               "MUD_HOST": "127.0.0.1", "MUD_TELNET_PORT": "0", "MUD_INPUT_RATE": "0",
+               "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_STATS_INTERVAL": "1",
+               **({} if scenario.default_argon2 else CHEAP_ARGON2)}
+        proc = subprocess.Popen([sys.executable, "-m", "mud", "serve"], env=env,
+                                stdout=subprocess.PIPE, stderr=log.open("wb"), text=True)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        port = int(re.search(r"listening on [\d.]+:(\d+)", line)[1])  # type: ignore[index]
+        return proc, port, [proc.pid], log
+
+    def stop(self, proc: subprocess.Popen) -> None:
+        proc.terminate()
+        proc.wait(timeout=120)
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+
+
+class EvenniaServer:
+    """Evennia 5.0.1 through bench/evennia_server.py, restarted for each scenario."""
+
+    def __init__(self, root: str, port: int) -> None:
+        self.root, self.port = root, port
+        self.script = [sys.executable, str(HERE / "evennia_server.py")]
+
+    def _run(self, *args: str) -> str:
+        return subprocess.run([*self.script, *args, "--root", self.root], check=True,
+                              capture_output=True, text=True, timeout=900).stdout
+
+    def start(self, scenario: Scenario) -> tuple[None, int, list[int], None]:
+        self._run("setup", "--port", str(self.port))
+        self._run("start")
+        pids = [int(p) for p in self._run("pids").split()]
+        return None, self.port, pids, None
+
+    def stop(self, _proc: None) -> None:
+        self._run("stop")
+
+
+def run_scenario(server_kind: str, server, scenario: Scenario) -> dict:
+    proc, port, pids, log = server.start(scenario)
+    try:
+        time.sleep(1.0)
+        argv = ["--server", server_kind, "--port", str(port), *scenario.argv,
+                "--server-pid", ",".join(map(str, pids))]
+        if log is not None:
+            argv += ["--server-log", str(log)]
+        return asyncio.run(load.main(load.parse_args(argv)))
+    finally:
+        server.stop(proc)
+
+
+def row(summary: dict | None) -> str:
+    if summary is None:
+        return "not run"
+    if summary.get("failed"):
+        return f"failed: {summary['failed']}"
+    lat = summary["latency_ms"]
+    text = (f"{summary['commands_per_s']:,.0f}/s, p50 {lat['p50']:.1f} ms, p99 {lat['p99']:.1f} ms"
+            f", max {lat['max']:.0f} ms; {summary['logged_in']}/{summary['players']} in")
+    bad = summary["errors"] + summary["timeouts"] + summary["login_failures"]
+    text += f", {bad} errors/timeouts" if bad else ", no errors"
+    rss = summary["server_rss_kib"]
+    if rss["per_player"] is not None:
+        text += f"; RSS {rss['after_login'] / 1024:.0f} MB ({rss['per_player']:.0f} KB/player)"
+    if "storm" in summary:
+        storm = summary["storm"]
+        text += (f"; storm: {storm['logged_in']}/{storm['players']} in within "
+                 f"{storm['seconds']:.0f} s (login p99 {storm['login_ms']['p99'] / 1000:.1f} s), "
+                 f"players' p99 during it {storm['players_latency_ms']['p99']:.1f} ms")
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--servers", default="mud,evennia")
+    parser.add_argument("--only", help="comma-separated scenario keys")
+    parser.add_argument("--database-url", default=os.environ.get("MUD_DATABASE_URL"))
+    parser.add_argument("--evennia-root", default="/tmp/mud-evennia")
+    parser.add_argument("--evennia-port", type=int, default=4100)
+    parser.add_argument("--out", default=str(HERE / "results.json"))
+    args = parser.parse_args()
+    wanted = set(args.only.split(",")) if args.only else None
+    results: dict[str, dict[str, dict]] = {}
+    with tempfile.TemporaryDirectory(prefix="mud-suite-") as tmp:
+        embedded = None
+        admin = args.database_url
+        if not admin:
+            from mud.store.database import EmbeddedPostgres
+
+            embedded = EmbeddedPostgres(Path(tmp))
+            admin = asyncio.run(embedded.start())
+        servers = {"mud": MudServer(admin, Path(tmp)),
+                   "evennia": EvenniaServer(args.evennia_root, args.evennia_port)}
+        for scenario in SCENARIOS:
+            if wanted and scenario.key not in wanted:
+                continue
+            for kind in args.servers.split(","):
+                if kind not in scenario.servers:
+                    continue
+                progress(f"== {kind}: {scenario.title}")
+                try:
+                    summary = run_scenario(kind, servers[kind], scenario)
+                except Exception as exc:  # one failed scenario must not lose the others
+                    summary = {"failed": f"{type(exc).__name__}: {exc}"}
+                results.setdefault(scenario.key, {})[kind] = summary
+                Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+        if embedded is not None:
+            asyncio.run(embedded.stop())
+    print("| scenario | this server | Evennia 5.0.1 |\n|---|---|---|")
+    for scenario in SCENARIOS:
+        if scenario.key in results:
+            found = results[scenario.key]
+            print(f"| {scenario.title} | {row(found.get('mud'))} | {row(found.get('evennia'))} |")
+
+
+if __name__ == "__main__":
+    main()
