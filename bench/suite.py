@@ -18,24 +18,18 @@ import argparse
 import asyncio
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-
-import psycopg
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import load  # noqa: E402
-
-CHEAP_ARGON2 = {"MUD_ARGON2_TIME_COST": "1", "MUD_ARGON2_MEMORY_KIB": "1024"}
+from servers import EvenniaServer, MudServer  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -81,62 +75,8 @@ def progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-class MudServer:
-    """`mud serve` on a database of its own, for one scenario."""
-
-    def __init__(self, admin_url: str, logdir: Path) -> None:
-        self.admin_url = admin_url
-        self.logdir = logdir
-
-    def start(self, scenario: Scenario) -> tuple[subprocess.Popen, int, list[int], Path]:
-        name = f"mud_load_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        info = psycopg.conninfo.conninfo_to_dict(self.admin_url)
-        info["dbname"] = name
-        self.dbname = name
-        log = self.logdir / f"mud-{scenario.key}.log"
-        env = {**os.environ, "MUD_DATABASE_URL": psycopg.conninfo.make_conninfo(**info),
-               "MUD_HOST": "127.0.0.1", "MUD_TELNET_PORT": "0", "MUD_INPUT_RATE": "0",
-               "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_STATS_INTERVAL": "1",
-               **({} if scenario.default_argon2 else CHEAP_ARGON2)}
-        proc = subprocess.Popen([sys.executable, "-m", "mud", "serve"], env=env,
-                                stdout=subprocess.PIPE, stderr=log.open("wb"), text=True)
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        port = int(re.search(r"listening on [\d.]+:(\d+)", line)[1])  # type: ignore[index]
-        return proc, port, [proc.pid], log
-
-    def stop(self, proc: subprocess.Popen) -> None:
-        proc.terminate()
-        proc.wait(timeout=120)
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
-
-
-class EvenniaServer:
-    """Evennia 5.0.1 through bench/evennia_server.py, restarted for each scenario."""
-
-    def __init__(self, root: str, port: int) -> None:
-        self.root, self.port = root, port
-        self.script = [sys.executable, str(HERE / "evennia_server.py")]
-
-    def _run(self, *args: str) -> str:
-        return subprocess.run([*self.script, *args, "--root", self.root], check=True,
-                              capture_output=True, text=True, timeout=900).stdout
-
-    def start(self, scenario: Scenario) -> tuple[None, int, list[int], None]:
-        self._run("setup", "--port", str(self.port))
-        self._run("start")
-        pids = [int(p) for p in self._run("pids").split()]
-        return None, self.port, pids, None
-
-    def stop(self, _proc: None) -> None:
-        self._run("stop")
-
-
 def run_scenario(server_kind: str, server, scenario: Scenario) -> dict:
-    proc, port, pids, log = server.start(scenario)
+    proc, port, pids, log = server.start(scenario.key, default_argon2=scenario.default_argon2)
     try:
         time.sleep(1.0)
         argv = ["--server", server_kind, "--port", str(port), *scenario.argv,

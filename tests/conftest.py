@@ -7,9 +7,11 @@ import asyncio
 import os
 import random
 import re
+import shutil
 import signal
 import string
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -34,17 +36,20 @@ def new_name() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A PostgreSQL server to create test databases in."""
+def pg_admin_url() -> str:
+    """A PostgreSQL server to create test databases in. The embedded one lives outside pytest's
+    temporary folders, which another pytest run on the machine may prune."""
     url = os.environ.get("MUD_TEST_DATABASE_URL")
     if url:
         yield url
         return
     import pgserver
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    folder = Path(tempfile.mkdtemp(prefix="mud-test-pg-"))
+    server = pgserver.get_server(folder, cleanup_mode="stop")
     yield server.get_uri()
     server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _with_dbname(url: str, name: str) -> str:
