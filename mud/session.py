@@ -122,6 +122,8 @@ class Session:
         self._tokens_at = now
         if self._tokens >= 1:
             self._tokens -= 1
+            if self._tokens >= self._rate:  # a second's worth left: any flood is over
+                self._dropped = 0
             return True
         self._dropped += 1
         if self._dropped == 1:
