@@ -55,21 +55,29 @@ class MudAdapter(Adapter):
         await client.create(name, PASSWORD, f"{name}@bench.example")
 
 
+_ANSI = r"(?:\x1b\[[0-9;]*m)*"  # Evennia colours its text; regexes step over the codes
+
+
 class EvenniaAdapter(Adapter):
+    """Evennia 5: `create` asks for a confirmation and does not log in; `connect` does."""
+
     async def login(self, client: TelnetClient, name: str) -> None:
-        await client.read_until(r"connect|create", timeout=60)
+        await client.read_until(r"create", timeout=60)
         client.send(f"create {name} {PASSWORD}")
-        await client.read_until(r"(?i)created|account", timeout=60)
+        await client.read_until(r"Is this what you intended", timeout=60)
+        client.send("y")
+        await client.read_until(r"was created", timeout=60)
         client.send(f"connect {name} {PASSWORD}")
-        await client.read_until(EVENNIA_IN_GAME, timeout=60)
-        await client.drain()
+        await client.read_until(r"You become", timeout=60)
+        client.send(self.private_command)  # its reply marks the end of the room's text
+        await client.read_until(self.private_reply, timeout=60)
 
 
-EVENNIA_IN_GAME = r"(?i)limbo"
 ADAPTERS: dict[str, Adapter] = {
     # the end of score's own reply: stale prompts after others' messages must not match
     "mud": MudAdapter("mud", "score", r"stacks\n> ", r"You say, '{token}'"),
-    "evennia": EvenniaAdapter("evennia", "look me", r"(?s)\n.*\S", 'You say, "{token}"'),
+    "evennia": EvenniaAdapter("evennia", "inventory", r"You are not carrying anything\.",
+                              'You say, "' + _ANSI + "{token}" + _ANSI + '"'),
 }
 
 
@@ -122,7 +130,7 @@ class Player:
             return self.adapter.private_command, self.adapter.private_reply
         self._count += 1
         token = f"{self.name}{self._count}"
-        return f"say {token}", re.escape(self.adapter.say_echo.format(token=token))
+        return f"say {token}", self.adapter.say_echo.format(token=re.escape(token))
 
     async def once(self, workload: str, timeout: float) -> None:
         assert self.client is not None

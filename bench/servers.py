@@ -65,7 +65,9 @@ class EvenniaServer:
 
     def start(self, label: str, default_argon2: bool = False
               ) -> tuple[None, int, list[int], None]:
-        self._run("setup", "--port", str(self.port))
+        # stock Evennia with its throttles off: the accept backlog stays at its 50 and the
+        # portal-server link keeps Nagle's algorithm (bench/README.md shows both changed too)
+        self._run("setup", "--port", str(self.port), "--backlog", "0")
         self._run("start")
         pids = [int(p) for p in self._run("pids").split()]
         return None, self.port, pids, None

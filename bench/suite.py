@@ -52,9 +52,10 @@ SCENARIOS = [
              ("--players", "30", "--workload", "say", "--seconds", "15")),
     Scenario("say-100", "`say` among 100 players in one room, closed loop",
              ("--players", "100", "--workload", "say", "--seconds", "15")),
-    Scenario("create-200", "200 new accounts at once, then one command every 2 s",
-             ("--players", "200", "--login-concurrency", "200", "--mode", "open",
-              "--interval", "2", "--seconds", "30")),
+    Scenario("create-200", "200 new accounts at once (default password hashing), then one "
+             "command every 2 s", ("--players", "200", "--login-concurrency", "200", "--mode",
+                                   "open", "--interval", "2", "--seconds", "30"),
+             default_argon2=True),
     Scenario("idle-1000", "1,000 players, one command every 10 s (memory)",
              ("--players", "1000", "--mode", "open", "--interval", "10", "--seconds", "30",
               "--login-concurrency", "100"), servers=("mud",)),
