@@ -36,6 +36,7 @@ class MudServer:
         log = self.logdir / f"mud-{label}.log"
         env = {**os.environ, "MUD_DATABASE_URL": psycopg.conninfo.make_conninfo(**info),
                "MUD_HOST": "127.0.0.1", "MUD_TELNET_PORT": "0", "MUD_INPUT_RATE": "0",
+               "MUD_INPUT_BYTES_RATE": "0",
                "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_STATS_INTERVAL": "1",
                **({} if default_argon2 else CHEAP_ARGON2), **(extra_env or {})}
         proc = subprocess.Popen([sys.executable, "-m", "mud", "serve"], env=env,

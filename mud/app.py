@@ -68,7 +68,7 @@ class MudServer:
             self._spawn(self._log_stats())
         self._listener = await start_listener(
             self.settings.host, self.settings.telnet_port, self.settings.idle_timeout,
-            self._serve_connection)
+            self.settings.input_bytes_rate, self._serve_connection)
 
     @property
     def port(self) -> int:

@@ -16,7 +16,8 @@ def _setup_logging(level: str) -> None:
         level=getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr)
-    logging.getLogger("telnetlib3").setLevel(logging.WARNING)
+    # telnetlib3 warns about every oddity a client sends; a hostile one could flood the log
+    logging.getLogger("telnetlib3").setLevel(logging.ERROR)
     logging.getLogger("psycopg.pool").setLevel(logging.WARNING)
 
 

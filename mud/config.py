@@ -21,6 +21,9 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
     "login_timeout": ("MUD_LOGIN_TIMEOUT", 180.0, float, "seconds allowed to log in"),
     "input_rate": ("MUD_INPUT_RATE", 20.0, float,
                    "input lines per second per connection (bursts of 5x); 0 = unlimited"),
+    "input_bytes_rate": ("MUD_INPUT_BYTES_RATE", 16384.0, float,
+                         "raw input bytes per second per connection (bursts of 256 KiB); 0 = "
+                         "unlimited"),
     "max_per_address": ("MUD_MAX_CONNECTIONS_PER_ADDRESS", 20, int,
                         "connections from one address; 0 = unlimited"),
     "argon2_time_cost": ("MUD_ARGON2_TIME_COST", 3, int, "argon2id passes"),
@@ -48,6 +51,7 @@ class Settings:
     idle_timeout: float = 3600.0
     login_timeout: float = 180.0
     input_rate: float = 20.0
+    input_bytes_rate: float = 16384.0
     max_per_address: int = 20
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

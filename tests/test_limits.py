@@ -78,7 +78,8 @@ async def test_idle_login_prompt_times_out(server_factory) -> None:
 
 
 async def test_a_client_that_stops_reading_is_cut_off(server_factory) -> None:
-    server = await server_factory(extra_env={"MUD_INPUT_RATE": "0"})
+    server = await server_factory(extra_env={"MUD_INPUT_RATE": "0",
+                                             "MUD_INPUT_BYTES_RATE": "0"})
     sleeper, _ = await join(server)
     talker, _ = await join(server)
     base = rss_kib(server.proc.pid)

@@ -21,12 +21,17 @@ class BadTarget(ValueError):
     pass
 
 
+def _is_number(word: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²' and '①', which int() refuses."""
+    return word.isascii() and word.isdigit() and len(word) <= 6
+
+
 def parse_target(text: str) -> TargetSpec:
     words = text.split()
     if not words:
         raise BadTarget("Which one?")
     count = None
-    if len(words) > 1 and words[0].isdigit():
+    if len(words) > 1 and _is_number(words[0]):
         count = int(words[0])
         if count < 1:
             raise BadTarget("You need at least one.")
@@ -40,7 +45,7 @@ def parse_target(text: str) -> TargetSpec:
             raise BadTarget("All of what?")
         return TargetSpec(keyword, every=True, count=count)
     head, dot, tail = word.partition(".")
-    if dot and head.isdigit() and tail:
+    if dot and _is_number(head) and tail:
         index = int(head)
         if index < 1:
             raise BadTarget("There is no zeroth one.")

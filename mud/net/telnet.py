@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import telnetlib3
-from telnetlib3.telopt import ECHO, WILL, WONT
+from telnetlib3.stream_writer import TelnetWriter
+from telnetlib3.telopt import CHARSET, ECHO, NAWS, NEW_ENVIRON, TSPEED, TTYPE, WILL, WONT, XDISPLOC
 
 log = logging.getLogger("mud.net")
 
@@ -24,6 +26,68 @@ NEGOTIATION_WAIT = 0.5  # how long a silent client may delay the banner
 
 # Everything below space except tab, plus DEL and the C1 range: never let through to other players.
 _CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, *range(0x80, 0xA0)])
+
+
+# Subnegotiations the server acts on. Others (MSDP, MCCP3, ...) are dropped unread: telnetlib3's
+# parsers for some of them loop forever or inflate without limit on hostile input.
+ACCEPTED_SUBNEGOTIATIONS = frozenset({TTYPE, NAWS, NEW_ENVIRON, CHARSET, TSPEED, XDISPLOC})
+INPUT_BYTES_BURST = 256 * 1024  # raw bytes, telnet commands included, before the rate applies
+
+
+class GuardedTelnetWriter(TelnetWriter):
+    """Ignores subnegotiations the server does not use, and malformed ones."""
+
+    def handle_subnegotiation(self, buf) -> None:  # type: ignore[no-untyped-def]
+        if not buf or buf[0] not in ACCEPTED_SUBNEGOTIATIONS:
+            return
+        try:
+            super().handle_subnegotiation(buf)
+        except Exception as exc:  # a malformed payload from the client: drop it
+            log.debug("event=bad_subnegotiation option=%r error=%r", buf[0], exc)
+
+
+class GuardedTelnetServer(telnetlib3.TelnetServer):
+    """telnetlib3's server with a budget on raw input bytes (telnet commands never reach the line
+    reader, so a flood of them is caught here): past the budget, input is discarded unparsed
+    with a warning, and a flood that goes on for FLOOD_CUTOFF seconds closes the connection."""
+
+    FLOOD_CUTOFF = 10.0
+
+    def __init__(self, *args, bytes_per_second: float, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, writer_factory=GuardedTelnetWriter, **kwargs)
+        self._byte_rate = bytes_per_second
+        self._byte_budget = float(INPUT_BYTES_BURST)
+        self._budget_at = time.monotonic()
+        self._flood_since: float | None = None
+
+    def data_received(self, data: bytes) -> None:
+        if self._byte_rate and not self._within_budget(len(data)):
+            return
+        super().data_received(data)
+
+    def _within_budget(self, size: int) -> bool:
+        now = time.monotonic()
+        self._byte_budget = min(INPUT_BYTES_BURST, self._byte_budget
+                                + (now - self._budget_at) * self._byte_rate) - size
+        self._budget_at = now
+        transport = self._transport
+        if self._byte_budget >= 0:
+            self._flood_since = None
+            return True
+        self._byte_budget = 0.0  # discarded bytes are not a debt: input resumes at the rate
+        if transport is None or transport.is_closing():
+            return False
+        peer = transport.get_extra_info("peername")
+        if self._flood_since is None:
+            self._flood_since = now
+            log.warning("event=input_flood kind=bytes address=%s", peer)
+            transport.write(b"\r\nInput flood: what you send is being discarded. "
+                            b"Slow down.\r\n")
+        elif now - self._flood_since > self.FLOOD_CUTOFF:
+            log.warning("event=input_flood_cutoff address=%s", peer)
+            transport.write(b"\r\nInput flood. Disconnecting.\r\n")
+            transport.close()
+        return False
 
 
 class LineTooLong(Exception):
@@ -104,7 +168,7 @@ class TelnetConnection:
             self._writer.close()
 
 
-async def start_listener(host: str, port: int, idle_timeout: float,
+async def start_listener(host: str, port: int, idle_timeout: float, bytes_per_second: float,
                          handler: Callable[[TelnetConnection], Awaitable[None]]
                          ) -> asyncio.Server:
     """Listen with telnetlib3's protocol and a large backlog, so bursts of connects all land."""
@@ -117,9 +181,10 @@ async def start_listener(host: str, port: int, idle_timeout: float,
             conn.close()
 
     def factory() -> asyncio.Protocol:
-        return telnetlib3.TelnetServer(shell=shell, encoding=False, line_mode=True,
-                                       connect_maxwait=NEGOTIATION_WAIT,
-                                       timeout=int(idle_timeout) or False)
+        return GuardedTelnetServer(shell=shell, encoding=False, line_mode=True,
+                                   connect_maxwait=NEGOTIATION_WAIT, compression=False,
+                                   timeout=int(idle_timeout) or False,
+                                   bytes_per_second=bytes_per_second)
 
     loop = asyncio.get_running_loop()
     return await loop.create_server(factory, host, port, backlog=LISTEN_BACKLOG,
