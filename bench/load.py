@@ -46,13 +46,13 @@ class Adapter:
     private_reply: str  # regex that ends the private command's reply
     say_echo: str  # regex (format with token) the speaker sees
 
-    async def login(self, client: TelnetClient, name: str) -> None:
+    async def login(self, client: TelnetClient, name: str, timeout: float) -> None:
         raise NotImplementedError
 
 
 class MudAdapter(Adapter):
-    async def login(self, client: TelnetClient, name: str) -> None:
-        await client.create(name, PASSWORD, f"{name}@bench.example")
+    async def login(self, client: TelnetClient, name: str, timeout: float) -> None:
+        await client.create(name, PASSWORD, f"{name}@bench.example", timeout=timeout)
 
 
 _ANSI = r"(?:\x1b\[[0-9;]*m)*"  # Evennia colours its text; regexes step over the codes
@@ -61,16 +61,16 @@ _ANSI = r"(?:\x1b\[[0-9;]*m)*"  # Evennia colours its text; regexes step over th
 class EvenniaAdapter(Adapter):
     """Evennia 5: `create` asks for a confirmation and does not log in; `connect` does."""
 
-    async def login(self, client: TelnetClient, name: str) -> None:
-        await client.read_until(r"create", timeout=60)
+    async def login(self, client: TelnetClient, name: str, timeout: float) -> None:
+        await client.read_until(r"create", timeout)
         client.send(f"create {name} {PASSWORD}")
-        await client.read_until(r"Is this what you intended", timeout=60)
+        await client.read_until(r"Is this what you intended", timeout)
         client.send("y")
-        await client.read_until(r"was created", timeout=60)
+        await client.read_until(r"was created", timeout)
         client.send(f"connect {name} {PASSWORD}")
-        await client.read_until(r"You become", timeout=60)
+        await client.read_until(r"You become", timeout)
         client.send(self.private_command)  # its reply marks the end of the room's text
-        await client.read_until(self.private_reply, timeout=60)
+        await client.read_until(self.private_reply, timeout)
 
 
 ADAPTERS: dict[str, Adapter] = {
@@ -116,13 +116,15 @@ class Player:
         self.host, self.port = host, port
         self.name = prefix + "".join(random.choices(string.ascii_lowercase, k=10))
         self.client: TelnetClient | None = None
+        self.logged_in = False
         self._count = 0
 
     async def login(self, timeout: float) -> float:
         started = time.perf_counter()
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(timeout):  # the whole login, from connecting to in the game
             self.client = await TelnetClient.connect(self.host, self.port, timeout=timeout)
-            await self.adapter.login(self.client, self.name)
+            await self.adapter.login(self.client, self.name, timeout)
+        self.logged_in = True
         return (time.perf_counter() - started) * 1000
 
     def _next(self, workload: str) -> tuple[str, str]:
@@ -216,8 +218,7 @@ async def main(args: argparse.Namespace) -> dict:
     results.login_failures = await log_in_all(players, args.login_concurrency, args.login_timeout,
                                               results.login_ms)
     login_seconds = time.perf_counter() - started
-    playing = [p for p in players if p.client is not None and results.login_failures < len(
-        players)]
+    playing = [p for p in players if p.logged_in]
     await asyncio.sleep(1.0)
     for player in playing:  # what arrived while others logged in is not a reply
         await player.client.drain()
@@ -225,8 +226,7 @@ async def main(args: argparse.Namespace) -> dict:
     progress(f"{adapter.name}: {len(results.login_ms)} in after {login_seconds:.1f}s; "
              f"running {args.workload} {args.mode} loop for {args.seconds}s")
     stop_at = time.perf_counter() + args.seconds
-    tasks = [asyncio.create_task(run_player(p, args, results, stop_at))
-             for p in playing if p.client is not None]
+    tasks = [asyncio.create_task(run_player(p, args, results, stop_at)) for p in playing]
     storm_players: list[Player] = []
     storm_seconds = 0.0
     if args.storm:

@@ -173,20 +173,20 @@ class TelnetClient:
     # -- logging in -----------------------------------------------------------------------------
 
     async def create(self, username: str, password: str, email: str,
-                     character: str | None = None) -> str:
+                     character: str | None = None, timeout: float = 10.0) -> str:
         """Create an account with the one-line form and enter the game (naming a character)."""
-        await self.read_until("Username: ")
+        await self.read_until("Username: ", timeout)
         self.send(f"create {username} {password} {email}")
-        await self.read_until("Character name: ")
+        await self.read_until("Character name: ", timeout)
         self.send(character or username)
-        reply = await self.read_until(_PROMPT_PATTERN)
+        reply = await self.read_until(_PROMPT_PATTERN, timeout)
         self.in_game = True
         return reply
 
-    async def login(self, username: str, password: str) -> str:
+    async def login(self, username: str, password: str, timeout: float = 10.0) -> str:
         """Log in with the one-line form to an account with one character."""
-        await self.read_until("Username: ")
+        await self.read_until("Username: ", timeout)
         self.send(f"connect {username} {password}")
-        reply = await self.read_until(_PROMPT_PATTERN)
+        reply = await self.read_until(_PROMPT_PATTERN, timeout)
         self.in_game = True
         return reply
