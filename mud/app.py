@@ -96,7 +96,8 @@ class MudServer:
     def status(self) -> dict[str, float | int]:
         """Figures an operator watches (logged as event=stats)."""
         lag_avg, lag_max = self.lag.take()
-        return {"sessions": len(self.sessions), "players": len(self.game.players),
+        return {"uptime_s": round(time.time() - self.stats.started_at),
+                "sessions": len(self.sessions), "players": len(self.game.players),
                 "characters": len(self.game.characters), "dirty": self.saver.dirty_count,
                 "commands": self.stats.commands, "tasks": len(asyncio.all_tasks()),
                 "fds": open_fds(), "rss_kib": rss_kib(), "lag_ms_avg": round(lag_avg, 2),

@@ -49,15 +49,13 @@ class EmbeddedPostgres:
             self._server = None
 
 
-CHECKOUT_TIMEOUT = 3.0  # a database that is away fails a flush quickly; the saver retries
-
-
 async def open_pool(url: str, *, min_size: int = 2, max_size: int = 10,
                     wait_seconds: float = 30.0) -> AsyncConnectionPool:
     """Open a pool and wait until one connection works, so a bad URL fails at start-up.
-    Connections are checked on checkout, so a restarted database is reconnected to."""
+    Connections are checked on checkout, so a restarted database is reconnected to. A caller
+    waits up to wait_seconds for a connection (logins queue behind each other in a storm)."""
     pool = AsyncConnectionPool(url, min_size=min_size, max_size=max_size, open=False,
-                               timeout=CHECKOUT_TIMEOUT, kwargs={"autocommit": True},
+                               timeout=wait_seconds, kwargs={"autocommit": True},
                                check=AsyncConnectionPool.check_connection)
     await pool.open(wait=True, timeout=wait_seconds)
     return pool

@@ -26,6 +26,7 @@ from mud.game.model import Character, Part
 log = logging.getLogger("mud.saver")
 
 MAX_BACKOFF = 60.0
+CHECKOUT_TIMEOUT = 3.0  # a database that is away fails a flush quickly; it is retried
 
 
 def _json(value: Any) -> str | None:
@@ -228,7 +229,7 @@ class Saver:
                 return True
             started = time.perf_counter()
             try:
-                async with self._pool.connection() as conn:
+                async with self._pool.connection(timeout=CHECKOUT_TIMEOUT) as conn:
                     await write_snapshot(conn, snap)
             except asyncio.CancelledError:
                 self.restore(snap)
