@@ -119,6 +119,8 @@ def main() -> None:
     parser.add_argument("--evennia-root", default="/tmp/mud-evennia")
     parser.add_argument("--evennia-port", type=int, default=4100)
     parser.add_argument("--out", default=str(HERE / "results.json"))
+    parser.add_argument("--log-dir", default="/tmp/mud-suite-logs",
+                        help="where this server's logs are kept")
     args = parser.parse_args()
     wanted = set(args.only.split(",")) if args.only else None
     results: dict[str, dict[str, dict]] = {}
@@ -130,7 +132,8 @@ def main() -> None:
 
             embedded = EmbeddedPostgres(Path(tmp))
             admin = asyncio.run(embedded.start())
-        servers = {"mud": MudServer(admin, Path(tmp)),
+        Path(args.log_dir).mkdir(parents=True, exist_ok=True)
+        servers = {"mud": MudServer(admin, Path(args.log_dir)),
                    "evennia": EvenniaServer(args.evennia_root, args.evennia_port)}
         for scenario in SCENARIOS:
             if wanted and scenario.key not in wanted:

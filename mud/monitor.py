@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 
@@ -59,3 +60,31 @@ class LagMonitor:
     def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
+
+
+class GcMonitor:
+    """Times the garbage collector's pauses, which stop the event loop like any other work."""
+
+    def __init__(self) -> None:
+        self.max_ms = 0.0
+        self.collections = 0
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.max_ms = max(self.max_ms, (time.perf_counter() - self._started) * 1000)
+            self.collections += 1
+
+    def take(self) -> float:
+        """The longest pause in ms since the last call."""
+        result, self.max_ms = self.max_ms, 0.0
+        return result
+
+    def start(self) -> None:
+        gc.callbacks.append(self._callback)
+
+    def stop(self) -> None:
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
