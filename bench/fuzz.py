@@ -39,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mud.client import TelnetClient
+from mud.monitor import rss_kib
 
 IAC, DONT, DO, WONT, WILL, SB, SE, NOP = 255, 254, 253, 252, 251, 250, 240, 241
 TTYPE, MCCP3 = 24, 87
@@ -493,17 +494,6 @@ async def accept_check(run: Run) -> None:
                 run.stats.fail("the server stopped accepting connections: stopping")
                 run.stop.set()
         await asyncio.sleep(5.0)
-
-
-def rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 async def reporter(run: Run) -> None:

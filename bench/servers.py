@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -15,6 +19,23 @@ HERE = Path(__file__).resolve().parent
 # this server as measured: limits meant for the internet off (every player is on 127.0.0.1 and
 # the closed loop sends as fast as replies come), argon2 lowered for mass account creation
 CHEAP_ARGON2 = {"MUD_ARGON2_TIME_COST": "1", "MUD_ARGON2_MEMORY_KIB": "1024"}
+
+
+@contextmanager
+def admin_database(url: str | None) -> Iterator[str]:
+    """The PostgreSQL at url, or an embedded one in a temporary folder for the duration: where
+    each run creates (and drops) the databases it measures with."""
+    if url:
+        yield url
+        return
+    from mud.store.database import EmbeddedPostgres
+
+    with tempfile.TemporaryDirectory(prefix="mud-bench-pg-") as tmp:
+        embedded = EmbeddedPostgres(Path(tmp))
+        try:
+            yield asyncio.run(embedded.start())
+        finally:
+            asyncio.run(embedded.stop())
 
 
 class MudServer:

@@ -142,16 +142,10 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("MUD_DATABASE_URL"))
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from servers import MudServer
+    from servers import MudServer, admin_database
 
-    with tempfile.TemporaryDirectory(prefix="mud-soak-") as tmp:
-        embedded = None
-        admin = args.database_url
-        if not admin:
-            from mud.store.database import EmbeddedPostgres
-
-            embedded = EmbeddedPostgres(Path(tmp))
-            admin = asyncio.run(embedded.start())
+    with admin_database(args.database_url) as admin, \
+            tempfile.TemporaryDirectory(prefix="mud-soak-") as tmp:
         server = MudServer(admin, Path(tmp))
         proc, port, pids, log = server.start(
             "soak", extra_env={"MUD_STATS_INTERVAL": str(STATS_INTERVAL)})
@@ -160,8 +154,6 @@ def main() -> None:
                                       args.concurrency))
         finally:
             server.stop(proc)
-            if embedded is not None:
-                asyncio.run(embedded.stop())
     result["leaks"] = leaks(result)
     print(json.dumps(result, indent=2))
     raise SystemExit(1 if result["leaks"] or result["errors"] else 0)

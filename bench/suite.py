@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import load  # noqa: E402
-from servers import EvenniaServer, MudServer  # noqa: E402
+from servers import EvenniaServer, MudServer, admin_database  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -124,14 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     wanted = set(args.only.split(",")) if args.only else None
     results: dict[str, dict[str, dict]] = {}
-    with tempfile.TemporaryDirectory(prefix="mud-suite-") as tmp:
-        embedded = None
-        admin = args.database_url
-        if not admin:
-            from mud.store.database import EmbeddedPostgres
-
-            embedded = EmbeddedPostgres(Path(tmp))
-            admin = asyncio.run(embedded.start())
+    with admin_database(args.database_url) as admin:
         Path(args.log_dir).mkdir(parents=True, exist_ok=True)
         servers = {"mud": MudServer(admin, Path(args.log_dir)),
                    "evennia": EvenniaServer(args.evennia_root, args.evennia_port)}
@@ -148,8 +140,6 @@ def main() -> None:
                     summary = {"failed": f"{type(exc).__name__}: {exc}"}
                 results.setdefault(scenario.key, {})[kind] = summary
                 Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
-        if embedded is not None:
-            asyncio.run(embedded.stop())
     print("| scenario | this server | Evennia 5.0.1 |\n|---|---|---|")
     for scenario in SCENARIOS:
         if scenario.key in results:

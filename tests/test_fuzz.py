@@ -34,7 +34,9 @@ import pytest_asyncio
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from bench.fuzz import TARGETS, VERBS
 from mud.client import TelnetClient
+from mud.monitor import rss_kib
 from tests.conftest import PASSWORD, ServerProcess, new_name
 
 IAC, DONT, DO, WONT, WILL, SB, SE, NOP = 255, 254, 253, 252, 251, 250, 240, 241
@@ -66,14 +68,7 @@ FUZZ_SETTINGS = settings(
 # -- the server under test ----------------------------------------------------------------------
 
 def rss_mib(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return rss_kib(pid) / 1024
 
 
 def cpu_seconds(pid: int) -> float:
@@ -576,13 +571,6 @@ async def test_random_bytes_to_a_logged_in_character(server, connect, bystander,
 
 # -- random command lines -----------------------------------------------------------------------
 
-VERBS = ("look", "l", "get", "take", "drop", "give", "say", "'", ":", "emote", "tell", "who",
-         "score", "sc", "inventory", "i", "inv", "help", "?", "exits", "go", "north", "n", "south",
-         "s", "east", "e", "west", "w", "up", "u", "down", "d", "gate", "at", "to")
-TARGETS = ("2.x", "all.", "all", "all.coin", "all.all", "coin", "sword", "0.sword", "-1.sword",
-           "1.", ".", "..", "2.", "3 coin", "0 coin", "-3 coin", "999999999999999999999 coin",
-           "9" * 300 + ".sword", "1e9", "self", "²", "².coin", "① coin", "٣ coin", "３.coin",
-           "%s%n%x", "'\";--", "\u202e", "\ufeff", "ǅ", "İ", "ß")
 TOKENS = st.one_of(
     st.sampled_from(VERBS),
     st.sampled_from(TARGETS),

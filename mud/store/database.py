@@ -78,7 +78,7 @@ async def open_database(url: str | None, data_dir: Path, *, max_size: int = 10
         embedded = EmbeddedPostgres(data_dir)
         url = await embedded.start()
     try:
-        pool = await open_pool(url, min_size=min(2, max_size), max_size=max_size)
+        pool = await open_pool(url, min_size=max_size, max_size=max_size)  # a fixed set
         try:
             async with pool.connection() as conn:
                 applied = await migrate(conn)
