@@ -700,54 +700,64 @@ async def test_floods_and_big_inputs(server, connect, bystander, log, fuzz_chara
 
 # -- memory -------------------------------------------------------------------------------------
 
-async def sample_peak(pid: int, peak: list[float]) -> None:
-    while True:
-        peak[0] = max(peak[0], rss_mib(pid))
-        await asyncio.sleep(0.01)
+class MemoryWatch:
+    """The server's RSS before some input (base) and its highest since (peak), sampled every
+    10 ms while the watch is open."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.base = self.peak = rss_mib(pid)
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_mib(self.pid))
+            await asyncio.sleep(0.01)
+
+
+@contextlib.asynccontextmanager
+async def watching_memory(server, bystander) -> AsyncIterator[MemoryWatch]:
+    assert await bystander.ask("score", "normal rank") is None
+    await asyncio.sleep(0.3)
+    watch = MemoryWatch(server.proc.pid)
+    sampler = asyncio.create_task(watch._sample())
+    try:
+        yield watch
+    finally:
+        sampler.cancel()
 
 
 async def test_junk_without_newlines_keeps_memory_bounded(server, connect, bystander,
                                                           log) -> None:
     """Several connections each send megabytes without a newline (lines are capped at 4096
     bytes and the rest discarded), then hang up: memory grows by little, during and after."""
-    pid = server.proc.pid
-    assert await bystander.ask("score", "normal rank") is None
-    await asyncio.sleep(0.3)
-    base = rss_mib(pid)
-    peak = [base]
-    sampler = asyncio.create_task(sample_peak(pid, peak))
     junk = random.Random(11).randbytes(2 << 20).replace(b"\n", b"n").replace(b"\xff", b"f")
-    clients = [await connect() for _ in range(4)]
-    for client in clients:
-        await client.read_until("Username: ")
-    await asyncio.gather(*(write(client, junk) for client in clients))
-    await assert_healthy(server, bystander, log, "2 MiB without a newline, 4 connections")
-    for client in clients:
-        await hang_up(server, client, log)
-    await asyncio.sleep(0.3)
-    sampler.cancel()
-    after = rss_mib(pid)
-    assert peak[0] - base < MEMORY_BOUND_MIB, f"RSS {base:.0f} -> peak {peak[0]:.0f} MiB"
-    assert after - base < MEMORY_BOUND_MIB, f"RSS {base:.0f} -> {after:.0f} MiB after hang-up"
+    async with watching_memory(server, bystander) as memory:
+        clients = [await connect() for _ in range(4)]
+        for client in clients:
+            await client.read_until("Username: ")
+        await asyncio.gather(*(write(client, junk) for client in clients))
+        await assert_healthy(server, bystander, log, "2 MiB without a newline, 4 connections")
+        for client in clients:
+            await hang_up(server, client, log)
+        await asyncio.sleep(0.3)
+    after = rss_mib(server.proc.pid)
+    assert memory.peak - memory.base < MEMORY_BOUND_MIB, (
+        f"RSS {memory.base:.0f} -> peak {memory.peak:.0f} MiB")
+    assert after - memory.base < MEMORY_BOUND_MIB, (
+        f"RSS {memory.base:.0f} -> {after:.0f} MiB after hang-up")
 
 
 async def test_compressed_input_cannot_inflate_memory(server, connect, bystander, log) -> None:
     """IAC SB MCCP3 IAC SE (never offered by the server) makes telnetlib3 inflate what follows
     with no size limit: 64 KB of zlib become 64 MiB at once. Memory must stay bounded."""
-    pid = server.proc.pid
-    assert await bystander.ask("score", "normal rank") is None
-    await asyncio.sleep(0.3)
-    base = rss_mib(pid)
-    peak = [base]
-    sampler = asyncio.create_task(sample_peak(pid, peak))
-    client = await connect()
-    await client.read_until("Username: ")
-    await write(client, bytes([IAC, SB, MCCP3, IAC, SE]))
-    await asyncio.sleep(0.2)
-    await write(client, zlib.compress(b"\0" * (64 << 20), 9))
-    await asyncio.sleep(0.5)
-    await assert_healthy(server, bystander, log, "MCCP3 and 64 MiB of compressed zeros")
-    await hang_up(server, client, log)
-    sampler.cancel()
-    assert peak[0] - base < MEMORY_BOUND_MIB, (
-        f"RSS {base:.0f} -> peak {peak[0]:.0f} MiB for 64 KB of compressed input")
+    async with watching_memory(server, bystander) as memory:
+        client = await connect()
+        await client.read_until("Username: ")
+        await write(client, bytes([IAC, SB, MCCP3, IAC, SE]))
+        await asyncio.sleep(0.2)
+        await write(client, zlib.compress(b"\0" * (64 << 20), 9))
+        await asyncio.sleep(0.5)
+        await assert_healthy(server, bystander, log, "MCCP3 and 64 MiB of compressed zeros")
+        await hang_up(server, client, log)
+    assert memory.peak - memory.base < MEMORY_BOUND_MIB, (
+        f"RSS {memory.base:.0f} -> peak {memory.peak:.0f} MiB for 64 KB of compressed input")
