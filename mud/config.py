@@ -40,25 +40,27 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
 
 @dataclass(frozen=True)
 class Settings:
-    host: str = "0.0.0.0"
-    telnet_port: int = 4000
-    data_dir: str = "./var"
-    database_url: str | None = None
-    save_interval: float = 5.0
-    log_level: str = "INFO"
-    world_dir: str | None = None
-    linkdead_timeout: float = 300.0
-    idle_timeout: float = 3600.0
-    login_timeout: float = 180.0
-    input_rate: float = 20.0
-    input_bytes_rate: float = 16384.0
-    max_per_address: int = 20
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 65536
-    hash_workers: int = 1
-    login_fail_delay: float = 1.0
-    login_lockout: float = 900.0
-    stats_interval: float = 60.0
+    """Every field is filled by load(); SETTINGS holds the defaults, in one place."""
+
+    host: str
+    telnet_port: int
+    data_dir: str
+    database_url: str | None
+    save_interval: float
+    log_level: str
+    world_dir: str | None
+    linkdead_timeout: float
+    idle_timeout: float
+    login_timeout: float
+    input_rate: float
+    input_bytes_rate: float
+    max_per_address: int
+    argon2_time_cost: int
+    argon2_memory_kib: int
+    hash_workers: int
+    login_fail_delay: float
+    login_lockout: float
+    stats_interval: float
 
     @classmethod
     def load(cls, flags: dict[str, Any] | None = None,
