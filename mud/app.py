@@ -16,6 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from mud.auth import LoginThrottle, Passwords
 from mud.config import Settings
+from mud.game.abilities import awaken, effective, regenerate
 from mud.game.model import Character
 from mud.game.state import Game
 from mud.monitor import GcMonitor, LagMonitor, open_fds, rss_kib
@@ -76,6 +77,7 @@ class MudServer:
         self.gc.start()
         if self.settings.stats_interval > 0:
             self._spawn(self._log_stats())
+        self._spawn(self._run_ticks())
         self._listener = await start_listener(
             self.settings.host, self.settings.telnet_port, self.settings.idle_timeout,
             self.settings.input_bytes_rate, self._serve_connection)
@@ -121,6 +123,18 @@ class MudServer:
             self.login_throttle.forget_expired()
             log.info("event=stats %s", " ".join(f"{k}={v}" for k, v in self.status().items()))
 
+    async def _run_ticks(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.tick_interval)
+            self.tick(time.time())
+
+    def tick(self, now: float) -> None:
+        """One game tick: characters in the world regenerate (resting ones faster)."""
+        catalogue = self.world.essences
+        for ch in self.game.present():
+            if ch.health < ch.max_health or ch.mana < ch.max_mana or ch.stamina < ch.max_stamina:
+                regenerate(ch, effective(ch, "recovery", catalogue, now))
+
     def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
         task = asyncio.create_task(coro)
         self._tasks.add(task)
@@ -136,6 +150,7 @@ class MudServer:
             session.close("That character no longer exists.")
             return
         self.saver.attach(ch)
+        awaken(ch, self.world.essences)  # world data may have moved an awakening rank
         self._departed.discard(ch.id)
         timer = self._linkdead.pop(ch.id, None)
         if timer is not None:

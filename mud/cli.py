@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         _add_setting(serve, name)
     migrate = sub.add_parser("migrate", help="apply pending database migrations",
                              description="Apply the numbered migrations in sql/ that the "
-                                         "database has not recorded yet.")
+                                         "database has not recorded yet, then the pending "
+                                         "data-migration steps.")
     for name in ("database_url", "data_dir", "log_level"):
         _add_setting(migrate, name)
     check = sub.add_parser("check-world", help="validate world data and exit",
@@ -54,11 +55,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _with_database(settings: Settings, work: Any) -> int:
-    """Migrate the configured (or embedded) database, then run work(pool) if given."""
+    """Migrate the configured (or embedded) database, printing the data steps' progress, then
+    run work(pool) if given."""
     from mud.store.database import open_database
 
-    async with open_database(settings.database_url, settings.data_path, max_size=2) as db:
+    def progress(line: str) -> None:
+        print(f"mud: {line}", flush=True)
+
+    async with open_database(settings.database_url, settings.data_path, max_size=2,
+                             progress=progress) as db:
         print(f"mud: {len(db.applied)} migration(s) applied to {db.where}", flush=True)
+        ran = "".join(f"; {step.name}: {step.rows_changed} row(s) changed"
+                      for step in db.data_steps)
+        print(f"mud: {len(db.data_steps)} data migration step(s) run{ran}", flush=True)
         return await work(db.pool) if work else 0
 
 
@@ -77,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mud: {exc}", file=sys.stderr)
             return 1
         print(f"mud: world OK: {len(world.zones)} zones, {len(world.rooms)} rooms, "
-              f"{len(world.items)} items")
+              f"{len(world.items)} items, {len(world.essences.by_id)} essences, "
+              f"{len(world.essences.recipes)} confluence recipes")
         return 0
     if args.command == "migrate":
         return asyncio.run(_with_database(settings, None))

@@ -35,6 +35,8 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
                       "seconds an account or address is refused after too many failures"),
     "stats_interval": ("MUD_STATS_INTERVAL", 60.0, float,
                        "seconds between event=stats log lines; 0 = none"),
+    "tick_interval": ("MUD_TICK_INTERVAL", 3.0, float,
+                      "seconds between game ticks (regeneration)"),
 }
 
 
@@ -61,6 +63,7 @@ class Settings:
     login_fail_delay: float
     login_lockout: float
     stats_interval: float
+    tick_interval: float
 
     @classmethod
     def load(cls, flags: dict[str, Any] | None = None,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from mud import auth
 from mud.auth import HashingBusy
 from mud.commands import REGISTRY
-from mud.commands.context import Context
+from mud.commands.context import Confirmation, Context
 from mud.commands.dispatch import interpret
 from mud.commands.info import show_room
 from mud.game.model import Character
@@ -51,6 +51,7 @@ class Session:
         self.account: Account | None = None
         self.character: Character | None = None
         self.playing = False
+        self.pending: Confirmation | None = None  # a question the next line answers
         self.connected_at = time.time()
         self.last_input = self.connected_at
         self._out: list[str] = []

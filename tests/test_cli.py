@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mud.store.migrations import discover
 from tests.conftest import query
 
 WORLD = Path(__file__).resolve().parent.parent / "world"
@@ -57,11 +58,13 @@ async def test_migrate_applies_each_migration_once(make_database) -> None:
     url = make_database()
     first = mud("migrate", "--database-url", url)
     assert first.returncode == 0, first.stderr
-    assert "1 migration(s) applied" in first.stdout
+    every = discover()
+    assert f"{len(every)} migration(s) applied" in first.stdout
     second = mud("migrate", "--database-url", url)
     assert "0 migration(s) applied" in second.stdout
-    rows = await query(url, "SELECT version, name FROM schema_migrations")
-    assert rows == [(1, "initial")]
+    rows = await query(url, "SELECT version, name FROM schema_migrations ORDER BY version")
+    assert rows == [(m.version, m.name) for m in every]
+    assert rows[:2] == [(1, "initial"), (2, "data_migrations")]
 
 
 async def test_set_role_makes_an_admin(make_database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,14 @@ from mud.game.state import FloorItem, Game, Room
 if TYPE_CHECKING:
     from mud.app import MudServer
     from mud.session import Session
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A question awaiting yes or no; the next line the player types answers it."""
+
+    what: str  # what is confirmed, for the "cancelled" message
+    action: Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -30,6 +39,11 @@ class Context:
 
     def send(self, text: str) -> None:
         self.session.send(text)
+
+    def confirm(self, question: str, what: str, action: Callable[[], Awaitable[None]]) -> None:
+        """Ask question; a 'yes' runs action, anything else cancels it."""
+        self.session.pending = Confirmation(what, action)
+        self.send(f"{question} (yes/no)")
 
     def item_words(self, thing: InventoryItem | FloorItem) -> tuple[str, ...]:
         return self.game.item(thing.item_id).keywords

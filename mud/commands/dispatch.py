@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from mud.commands import REGISTRY
@@ -12,11 +13,14 @@ from mud.commands.registry import Ambiguous
 
 if TYPE_CHECKING:
     from mud.app import MudServer
+    from mud.game.model import Character
     from mud.session import Session
 
 log = logging.getLogger("mud.commands")
 
 SHORTHANDS = ("'", ":")  # 'hello -> say hello, :waves -> emote waves
+YES = frozenset({"y", "yes"})
+NO = frozenset({"n", "no"})
 
 
 def split_command(line: str) -> tuple[str, str]:
@@ -29,6 +33,15 @@ def split_command(line: str) -> tuple[str, str]:
 async def interpret(server: MudServer, session: Session, line: str) -> None:
     ch = session.character
     assert ch is not None
+    pending, session.pending = session.pending, None
+    if pending is not None:
+        answer = line.strip().lower()
+        if answer in YES:
+            await _run(session, "confirm", ch, line, pending.action)
+            return
+        session.send(f"{pending.what.capitalize()} cancelled.")
+        if answer in NO:
+            return
     word, args = split_command(line)
     ctx = Context(server, session, ch, args)
     cmd = REGISTRY.exact(word, session.role)
@@ -44,11 +57,17 @@ async def interpret(server: MudServer, session: Session, line: str) -> None:
         session.send(f"Unknown command '{word[:30]}'. Type help.")
         return
     server.stats.commands += 1
+    await _run(session, cmd.name, ch, line, lambda: cmd.handler(ctx))
+
+
+async def _run(session: Session, name: str, ch: Character, line: str,
+               call: Callable[[], Awaitable[None] | None]) -> None:
+    """Run a handler; a bug in one is logged and reported, never fatal to the session."""
     try:
-        result = cmd.handler(ctx)
+        result = call()
         if result is not None:
             await result
     except Exception:
         log.exception("event=command_failed command=%s character=%s line=%r",
-                      cmd.name, ch.name, line[:200])
+                      name, ch.name, line[:200])
         session.send("Something went wrong with that command. It has been logged.")

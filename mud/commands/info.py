@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from mud.commands.context import Context
 from mud.commands.registry import REGISTRY, Ambiguous, command
 from mud.commands.targets import BadTarget, parse_target, select
+from mud.game.abilities import active_buffs
+from mud.game.bonding import essence_bonuses
+from mud.game.rules import ATTRIBUTES, MAX_ESSENCES
 from mud.game.state import Room
 from mud.world.loader import DIRECTIONS
 
@@ -90,17 +95,23 @@ def who(ctx: Context) -> None:
 
 @command("score", "sc", category="information")
 def score(ctx: Context) -> None:
-    """Show your rank, attributes and pools."""
-    ch = ctx.ch
-    ctx.send("\n".join([
-        f"{ch.name}, {ch.rank} rank",
-        f"  Power {ch.power:>4}   Speed {ch.speed:>4}   Spirit {ch.spirit:>4}"
-        f"   Recovery {ch.recovery:>4}",
-        f"  Health {ch.health}/{ch.max_health}   Mana {ch.mana}/{ch.max_mana}"
-        f"   Stamina {ch.stamina}/{ch.max_stamina}",
-        f"  Essences {len(ch.essences)}/4   Carrying {len(ch.inventory)}/"
-        f"{ch.inventory_capacity} stacks",
-    ]))
+    """Show your rank, attributes (with what essences and buffs add), pools and essences."""
+    ch, catalogue = ctx.ch, ctx.game.world.essences
+    bonuses = essence_bonuses(ch, catalogue)
+    buffs = active_buffs(ch, catalogue, time.time())
+    lines = [f"{ch.name}, {ch.rank} rank, {'resting' if ch.resting else 'standing'}"]
+    for attribute in ATTRIBUTES:
+        extra = [f"essences +{bonuses[attribute]}"] if bonuses[attribute] else []
+        extra += [f"buffs +{buffs[attribute]}"] if buffs[attribute] else []
+        value = getattr(ch, attribute) + buffs[attribute]
+        lines.append(f"  {attribute.capitalize():<9} {value:>4}"
+                     + (f"   ({', '.join(extra)})" if extra else ""))
+    essences = ", ".join(f"{e.essence_type} ({e.attribute_bound})" for e in ch.essences)
+    lines += [f"  Health {ch.health}/{ch.max_health}   Mana {ch.mana}/{ch.max_mana}"
+              f"   Stamina {ch.stamina}/{ch.max_stamina}",
+              f"  Essences {len(ch.essences)}/{MAX_ESSENCES}: {essences or 'none'}",
+              f"  Carrying {len(ch.inventory)}/{ch.inventory_capacity} stacks"]
+    ctx.send("\n".join(lines))
 
 
 @command("inventory", "i", "inv", category="information")

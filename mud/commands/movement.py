@@ -1,4 +1,4 @@
-"""Walking: the six directions, custom exits (typed by name or with `go`)."""
+"""Walking (the six directions, custom exits typed by name or with `go`), resting, standing."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ def walk(ctx: Context, exit_name: str) -> None:
         ctx.send("You can't go that way.")
         return
     ch = ctx.ch
+    if ch.resting:
+        ctx.send("You are resting. Stand up first.")
+        return
     ctx.game.tell_room(room, f"{ch.name} leaves {exit_name}.", exclude=[ch])
     arrived = ctx.game.move(ch, destination)
     came_from = OPPOSITE.get(exit_name)
@@ -42,3 +45,27 @@ def go(ctx: Context) -> None:
         ctx.send("Go where?")
         return
     walk(ctx, ctx.args.split()[0].lower())
+
+
+@command("rest", "sit", category="movement")
+def rest(ctx: Context) -> None:
+    """Sit down and rest: your health, mana and stamina return three times as fast."""
+    ch = ctx.ch
+    if ch.resting:
+        ctx.send("You are already resting.")
+        return
+    ch.resting = True
+    ctx.send("You sit down and rest.")
+    ctx.game.tell_room(ctx.room, f"{ch.name} sits down to rest.", exclude=[ch])
+
+
+@command("stand", "wake", category="movement")
+def stand(ctx: Context) -> None:
+    """Stop resting and stand up."""
+    ch = ctx.ch
+    if not ch.resting:
+        ctx.send("You are already standing.")
+        return
+    ch.resting = False
+    ctx.send("You stand up.")
+    ctx.game.tell_room(ctx.room, f"{ch.name} stands up.", exclude=[ch])

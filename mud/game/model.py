@@ -93,6 +93,7 @@ class Character:
     inventory: list[InventoryItem] = field(default_factory=list)
     quests: list[QuestProgress] = field(default_factory=list)
     skills: list[Skill] = field(default_factory=list)
+    resting: bool = False  # not saved: a character logs in standing
     dirty: set[Part] = field(default_factory=set)
     on_dirty: Callable[[Character], None] | None = field(default=None, repr=False)
 
@@ -102,6 +103,14 @@ class Character:
         self.dirty.add(part)
         if self.on_dirty is not None:
             self.on_dirty(self)
+
+    def detached_copy(self) -> Character:
+        """A deep copy tied to no saver, to stage a change before the database commits it."""
+        twin = copy.copy(self)
+        twin.on_dirty, twin.dirty = None, set()
+        for name in ("essences", "abilities", "inventory", "quests", "skills"):
+            setattr(twin, name, copy.deepcopy(getattr(self, name)))
+        return twin
 
     # -- derived values -------------------------------------------------------------------------
 
@@ -121,11 +130,27 @@ class Character:
     def inventory_capacity(self) -> int:
         return rules.inventory_capacity(self.inventory_expansion)
 
+    def pool_max(self, pool: str) -> int:
+        return {"health": self.max_health, "mana": self.max_mana,
+                "stamina": self.max_stamina}[pool]
+
+    def abilities_of(self, essence: Essence) -> list[Ability]:
+        return [a for a in self.abilities if a.essence_id == essence.id]
+
     # -- changes --------------------------------------------------------------------------------
 
     def move_to(self, room_id: str) -> None:
         self.room_id = room_id
         self.mark(Part.CORE)
+
+    def change_pool(self, pool: str, delta: int) -> int:
+        """Add delta (may be negative) to a pool, kept within 0..maximum; returns the change."""
+        before = getattr(self, pool)
+        after = max(0, min(self.pool_max(pool), before + delta))
+        if after != before:
+            setattr(self, pool, after)
+            self.mark(Part.CORE)
+        return after - before
 
     def can_carry(self, item_id: str, stackable: bool) -> bool:
         """Whether one more of item_id fits: it joins a stack or there is a free stack slot."""

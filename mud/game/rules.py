@@ -1,9 +1,12 @@
-"""Game rules as plain functions: ranks, attributes, pool maxima, inventory size."""
+"""Game rules as plain functions: ranks, attributes, pool maxima, inventory size, regeneration."""
 
 from __future__ import annotations
 
 RANKS: tuple[str, ...] = ("normal", "iron", "bronze", "silver", "gold", "diamond")
 ATTRIBUTES: tuple[str, ...] = ("power", "speed", "spirit", "recovery")
+POOLS: tuple[str, ...] = ("health", "mana", "stamina")
+MAX_ESSENCES = 4
+RESTING_REGENERATION = 3  # resting multiplies what each tick restores
 STARTING_ATTRIBUTE = 10
 BASE_INVENTORY_SLOTS = 20
 SLOTS_PER_EXPANSION = 10
@@ -26,6 +29,21 @@ def inventory_capacity(expansion_level: int) -> int:
     return BASE_INVENTORY_SLOTS + SLOTS_PER_EXPANSION * expansion_level
 
 
-def regeneration(recovery: int) -> int:
+def rank_index(rank: str) -> int:
+    return RANKS.index(rank)
+
+
+def next_rank(rank: str) -> str | None:
+    index = RANKS.index(rank) + 1
+    return RANKS[index] if index < len(RANKS) else None
+
+
+def regeneration(recovery: int, resting: bool = False) -> int:
     """Points each pool regains per regeneration tick."""
-    return max(1, recovery // 5)
+    return max(1, recovery // 5) * (RESTING_REGENERATION if resting else 1)
+
+
+def bond_bonus(rank_bonded: str, favoured: bool) -> int:
+    """Attribute points an essence adds to the attribute it is bound to: more when bound to
+    the attribute it favours, and more the higher the rank it was bonded at."""
+    return (6 if favoured else 3) * (1 + rank_index(rank_bonded))

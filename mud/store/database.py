@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from psycopg_pool import AsyncConnectionPool
 
+from mud.store.data_migrations import Progress, StepRun, ignore_progress
 from mud.store.migrations import Migration, migrate
 
 log = logging.getLogger("mud.store")
@@ -66,13 +67,14 @@ class Database:
     pool: AsyncConnectionPool
     where: str  # for people: the redacted URL or the embedded server's folder
     applied: list[Migration]  # migrations applied on opening
+    data_steps: list[StepRun]  # data-migration steps run on opening
 
 
 @asynccontextmanager
-async def open_database(url: str | None, data_dir: Path, *, max_size: int = 10
-                        ) -> AsyncIterator[Database]:
+async def open_database(url: str | None, data_dir: Path, *, max_size: int = 10,
+                        progress: Progress = ignore_progress) -> AsyncIterator[Database]:
     """A pool on the database at url, or on an embedded PostgreSQL started in data_dir for the
-    duration, with every migration applied."""
+    duration, with every migration applied and every data step run (reporting to progress)."""
     embedded = None
     if not url:
         embedded = EmbeddedPostgres(data_dir)
@@ -81,9 +83,9 @@ async def open_database(url: str | None, data_dir: Path, *, max_size: int = 10
         pool = await open_pool(url, min_size=max_size, max_size=max_size)  # a fixed set
         try:
             async with pool.connection() as conn:
-                applied = await migrate(conn)
+                applied, data_steps = await migrate(conn, progress=progress)
             yield Database(pool, f"embedded PostgreSQL in {embedded.path}" if embedded
-                           else redact_url(url), applied)
+                           else redact_url(url), applied, data_steps)
         finally:
             await pool.close()
     finally:

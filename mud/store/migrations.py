@@ -1,4 +1,5 @@
-"""Numbered SQL migrations from sql/, applied once each and recorded in schema_migrations."""
+"""Numbered SQL migrations from sql/, applied once each and recorded in schema_migrations; then
+the data-migration steps of mud/store/data_migrations.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from psycopg import AsyncConnection
+
+from mud.store.data_migrations import Progress, StepRun, ignore_progress, run_data_migrations
 
 log = logging.getLogger("mud.migrations")
 
@@ -36,8 +39,12 @@ def discover(sql_dir: Path = SQL_DIR) -> list[Migration]:
     return found
 
 
-async def migrate(conn: AsyncConnection, sql_dir: Path = SQL_DIR) -> list[Migration]:
-    """Apply every unrecorded migration, each in its own transaction; return those applied."""
+async def migrate(conn: AsyncConnection, sql_dir: Path = SQL_DIR,
+                  progress: Progress = ignore_progress
+                  ) -> tuple[list[Migration], list[StepRun]]:
+    """Apply every unrecorded migration, each in its own transaction, then run the pending data
+    steps (batches commit on their own: conn is an autocommit one); return what was applied
+    and what was run."""
     pending_all = discover(sql_dir)
     await conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
     try:
@@ -57,6 +64,6 @@ async def migrate(conn: AsyncConnection, sql_dir: Path = SQL_DIR) -> list[Migrat
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                     (migration.version, migration.name))
-        return pending
+        return pending, await run_data_migrations(conn, progress)
     finally:
         await conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,6 +220,13 @@ class Saver:
             self._dirty[cid] = ch
 
     # -- writing --------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """Hold off every flush: a change committed on its own (a bond) must not be overtaken
+        by a flush of older state."""
+        async with self._lock:
+            yield
 
     async def flush(self) -> bool:
         """Write every dirty character now. True when the database has committed all of it."""

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mud.world.essences import EMPTY, Essences, parse_essences
+
 log = logging.getLogger("mud.world")
 
 DIRECTIONS: tuple[str, ...] = ("north", "east", "south", "west", "up", "down")
@@ -31,6 +33,7 @@ class ItemTemplate:
     kind: str
     stackable: bool
     description: str
+    essence: str = ""  # for essence items: the essence it bonds
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class World:
     items: dict[str, ItemTemplate]
     zones: dict[str, Zone]
     start_room: str
+    essences: Essences = EMPTY
 
 
 class WorldError(Exception):
@@ -117,6 +121,9 @@ class _Loader:
             kind = data.get("kind")
             if kind not in ITEM_KINDS:
                 self.problem(path, entry, f"kind {kind!r} must be one of {sorted(ITEM_KINDS)}")
+            elif kind == "essence":
+                self.problem(path, entry, "essence items are made from essences.toml; "
+                                          "define the essence there instead")
             stackable = data.get("stackable", False)
             if not isinstance(stackable, bool):
                 self.problem(path, entry, "'stackable' must be true or false")
@@ -125,6 +132,23 @@ class _Loader:
             if item_id:
                 items[item_id] = ItemTemplate(item_id, name, tuple(keywords), str(kind),
                                               bool(stackable), description)
+
+    def essences(self, path: Path, items: dict[str, ItemTemplate]) -> Essences:
+        """Essence templates, plus an essence item for each bondable essence."""
+        essences = parse_essences(self.read(path),
+                                  lambda entry, message: self.problem(path, entry, message))
+        for essence in essences.by_id.values():
+            if essence.confluence:
+                continue
+            if essence.item_id in items:
+                self.problem(path, f"essence {essence.id}",
+                             f"item id '{essence.item_id}' is taken by an item in items.toml")
+                continue
+            items[essence.item_id] = ItemTemplate(
+                essence.item_id, essence.item_name, (essence.id, "essence"), "essence", False,
+                f"A mote of {essence.id} essence, waiting to be bonded. {essence.description}",
+                essence.id)
+        return essences
 
     def zone(self, path: Path, rooms: dict[str, RoomTemplate], zones: dict[str, Zone],
              sources: dict[str, Path]) -> None:
@@ -186,6 +210,7 @@ def load_world(root: Path) -> World:
     item_files = sorted(root.glob("items*.toml")) + sorted(root.glob("items/*.toml"))
     for path in item_files:
         loader.items(path, items)
+    essences = loader.essences(root / "essences.toml", items)
     rooms: dict[str, RoomTemplate] = {}
     zones: dict[str, Zone] = {}
     sources: dict[str, Path] = {}
@@ -193,9 +218,10 @@ def load_world(root: Path) -> World:
     for index, path in enumerate(zone_files, 1):
         log.info("event=world_load step=%d/%d file=%s", index, len(zone_files), path.name)
         loader.zone(path, rooms, zones, sources)
-    world = World(rooms, items, zones, str(settings.get("start_room", "")))
+    world = World(rooms, items, zones, str(settings.get("start_room", "")), essences)
     loader.cross_check(world, sources)
     if loader.problems:
         raise WorldError(loader.problems)
-    log.info("event=world_loaded zones=%d rooms=%d items=%d", len(zones), len(rooms), len(items))
+    log.info("event=world_loaded zones=%d rooms=%d items=%d essences=%d", len(zones),
+             len(rooms), len(items), len(essences.by_id))
     return world

@@ -1,0 +1,159 @@
+"""Abilities as pure rules: readiness, cost, effect size, progress, ability and character
+rank-ups, awakening and active buffs. Time is passed in (wall-clock seconds), so cooldowns and
+buffs kept in an ability's metadata mean the same after a restart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mud.game import rules
+from mud.game.model import Ability, Character, Part
+from mud.world.essences import AbilityTemplate, Essences
+
+# uses needed to raise an ability from a rank to the next
+PROGRESS_TO_NEXT: dict[str, int] = {"normal": 20, "iron": 40, "bronze": 80, "silver": 160,
+                                    "gold": 320}
+
+
+def template_of(ch: Character, ability: Ability, catalogue: Essences) -> AbilityTemplate | None:
+    essence = next((e for e in ch.essences if e.id == ability.essence_id), None)
+    return None if essence is None else catalogue.ability(essence.essence_type,
+                                                          ability.ability_name)
+
+
+def progress(ability: Ability) -> int:
+    return int((ability.metadata or {}).get("progress", 0))
+
+
+def cooldown_left(ability: Ability, now: float) -> float:
+    return max(0.0, float((ability.metadata or {}).get("ready_at", 0)) - now)
+
+
+def progress_needed(ability: Ability) -> int | None:
+    """Uses still to go before the next rank; None at diamond."""
+    needed = PROGRESS_TO_NEXT.get(ability.current_rank)
+    return None if needed is None else max(0, needed - progress(ability))
+
+
+def rank_cap(ch: Character) -> int:
+    """The highest rank index an ability may reach: the character's rank plus one."""
+    return min(len(rules.RANKS) - 1, rules.rank_index(ch.rank) + 1)
+
+
+def amount(template: AbilityTemplate, ability_rank: str, attribute_value: int) -> int:
+    """Size of an effect: the template's amount grows with the ability's rank; damage and
+    healing also grow with the essence's favoured attribute."""
+    base = template.amount * (1 + rules.rank_index(ability_rank))
+    return base if template.effect == "buff" else base + attribute_value // 5
+
+
+def active_buffs(ch: Character, catalogue: Essences, now: float) -> dict[str, int]:
+    """Attribute points from buffs still running."""
+    gains = dict.fromkeys(rules.ATTRIBUTES, 0)
+    for ability in ch.abilities:
+        if float((ability.metadata or {}).get("active_until", 0)) <= now:
+            continue
+        template = template_of(ch, ability, catalogue)
+        if template is not None and template.effect == "buff":
+            gains[template.attribute] += amount(template, ability.current_rank, 0)
+    return gains
+
+
+def effective(ch: Character, attribute: str, catalogue: Essences, now: float) -> int:
+    return getattr(ch, attribute) + active_buffs(ch, catalogue, now)[attribute]
+
+
+def refusal(ch: Character, ability: Ability, template: AbilityTemplate, now: float) -> str | None:
+    """Why ability cannot be used now, in plain words; None when it can."""
+    if not ability.awakened:
+        return (f"{ability.ability_name} has not awakened yet "
+                f"(it awakens at {template.awakens} rank).")
+    left = cooldown_left(ability, now)
+    if left > 0:
+        return f"{ability.ability_name} is not ready yet ({left:.0f}s)."
+    have = getattr(ch, template.resource)
+    if have < template.cost:
+        return (f"You don't have enough {template.resource} for {ability.ability_name} "
+                f"(it needs {template.cost}, you have {have}).")
+    return None
+
+
+def spend(ch: Character, ability: Ability, template: AbilityTemplate, now: float) -> None:
+    """Pay the cost and start the cooldown (and the buff, for a buff)."""
+    ch.change_pool(template.resource, -template.cost)
+    meta = dict(ability.metadata or {})
+    meta["ready_at"] = round(now + template.cooldown, 3)
+    if template.effect == "buff":
+        meta["active_until"] = round(now + template.duration, 3)
+    ability.metadata = meta
+    ch.mark(Part.ESSENCES)
+
+
+@dataclass
+class Advancement:
+    """What one use led to: the ability's new rank, the character's new rank, awakenings."""
+
+    ability_rank: str | None = None
+    character_rank: str | None = None
+    awakened: list[Ability] = field(default_factory=list)
+
+
+def earn_progress(ch: Character, ability: Ability, catalogue: Essences,
+                  points: int = 1) -> Advancement:
+    """Add progress; raise the ability a rank when it has enough (never above the character's
+    rank plus one), and the character when every awakened ability has reached the next rank."""
+    result = Advancement()
+    needed = PROGRESS_TO_NEXT.get(ability.current_rank)
+    if needed is None:
+        return result
+    meta = dict(ability.metadata or {})
+    meta["progress"] = min(needed, progress(ability) + points)  # waits at the cap, full
+    ability.metadata = meta
+    ch.mark(Part.ESSENCES)
+    if meta["progress"] >= needed and rules.rank_index(ability.current_rank) < rank_cap(ch):
+        ability.current_rank = rules.RANKS[rules.rank_index(ability.current_rank) + 1]
+        meta["progress"] = 0
+        result.ability_rank = ability.current_rank
+        rank_up = character_rank_up(ch)
+        if rank_up is not None:
+            result.character_rank = rank_up
+            result.awakened = awaken(ch, catalogue)
+    return result
+
+
+def character_rank_up(ch: Character) -> str | None:
+    """Raise ch a rank if every awakened ability has reached the next one."""
+    target = rules.next_rank(ch.rank)
+    awake = [a for a in ch.abilities if a.awakened]
+    if target is None or not awake:
+        return None
+    if any(rules.rank_index(a.current_rank) < rules.rank_index(target) for a in awake):
+        return None
+    ch.rank = target
+    ch.mark(Part.CORE)
+    return target
+
+
+def awaken(ch: Character, catalogue: Essences) -> list[Ability]:
+    """Awaken every ability whose awakening rank the character has reached."""
+    reached = rules.rank_index(ch.rank)
+    woken = []
+    for ability in ch.abilities:
+        template = template_of(ch, ability, catalogue)
+        if (not ability.awakened and template is not None
+                and rules.rank_index(template.awakens) <= reached):
+            ability.awakened = True
+            woken.append(ability)
+    if woken:
+        ch.mark(Part.ESSENCES)
+    return woken
+
+
+def regenerate(ch: Character, recovery: int) -> bool:
+    """One regeneration tick; True when any pool changed."""
+    gain = rules.regeneration(recovery, ch.resting)
+    changed = False
+    for pool in rules.POOLS:
+        if getattr(ch, pool) < ch.pool_max(pool):
+            changed |= ch.change_pool(pool, gain) != 0
+    return changed

@@ -1,0 +1,243 @@
+"""Essences end to end: bonding over telnet, confluences, the four-essence limit, abilities,
+ranks, resting and regeneration, restarts, and a bond whose database connection dies."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import psycopg
+
+from mud.client import TelnetClient
+from tests.conftest import ServerProcess, join, query, rejoin, wait_for_rows
+
+
+async def carrying(server: ServerProcess, *items: str) -> tuple[TelnetClient, str]:
+    """A new character who logs in carrying items (put in its inventory while it is away)."""
+    client, name = await join(server)
+    await client.quit()
+    await query(server.database_url,
+                "INSERT INTO character_inventory (character_id, item_id)"
+                " SELECT c.id, i FROM characters c, unnest(%s::text[]) AS i WHERE c.name = %s",
+                list(items), name.capitalize())
+    client, _ = await rejoin(server, name)
+    return client, name
+
+
+async def bond(client: TelnetClient, what: str, attribute: str) -> str:
+    question = await client.command(f"bond {what} to {attribute}")
+    assert "cannot be undone" in question, question
+    return await client.command("yes")
+
+
+async def essences_in_db(server: ServerProcess, name: str) -> list[tuple]:
+    return await query(server.database_url,
+                       "SELECT e.essence_type, e.attribute_bound, e.rank_bonded,"
+                       " (SELECT count(*) FROM character_abilities a WHERE a.essence_id = e.id)"
+                       " FROM character_essences e JOIN characters c ON c.id = e.character_id"
+                       " WHERE c.name = %s ORDER BY e.id", name.capitalize())
+
+
+async def ready_abilities(client: TelnetClient) -> list[str]:
+    return re.findall(r"^  (\S[\w' -]*?\S)\s+normal\s+ready\b", await client.command(
+        "abilities"), re.M)
+
+
+def attribute_line(score: str, attribute: str) -> str:
+    return next(line.strip() for line in score.splitlines()
+                if line.strip().startswith(attribute.capitalize()))
+
+
+async def test_find_bond_and_keep_essences_through_a_restart(server_factory) -> None:
+    server = await server_factory()
+    client, name = await join(server)
+    await client.command("west")
+    assert "An ember essence lies here." in await client.command("west")
+    assert "You pick up an ember essence." in await client.command("get ember")
+
+    reply = await bond(client, "ember", "power")
+    assert "You bond the ember essence to power" in reply
+    assert "Power +6 (now 16)" in reply
+    # told only after the commit: the database has it already, without waiting for the saver
+    assert await essences_in_db(server, name) == [("ember", "power", "normal", 5)]
+    assert await query(server.database_url,
+                       "SELECT c.power, count(i.id) FROM characters c LEFT JOIN"
+                       " character_inventory i ON i.character_id = c.id WHERE c.name = %s"
+                       " GROUP BY c.power", name.capitalize()) == [(16, 0)]
+    score = await client.command("score")
+    assert attribute_line(score, "power") == "Power       16   (essences +6)"
+    assert "Health 100/160" in score
+    assert "Essences 1/4: ember (power)" in score
+    listing = await client.command("abilities")
+    assert "Ember essence (bound to power):" in listing
+    assert listing.count("ready") == 2 and "asleep until iron" in listing
+
+    await client.command("get tide")
+    await bond(client, "tide", "recovery")
+    await client.quit()
+    await query(server.database_url,
+                "INSERT INTO character_inventory (character_id, item_id) SELECT id, unnest("
+                "ARRAY['moon_essence', 'stone_essence']) FROM characters WHERE name = %s",
+                name.capitalize())
+    client, _ = await rejoin(server, name)
+
+    reply = await bond(client, "moon", "spirit")
+    assert "the accord confluence essence forms" in reply  # ember, tide, moon: no recipe
+    assert [row[0] for row in await essences_in_db(server, name)] == [
+        "ember", "tide", "moon", "accord"]
+    assert "Essences 4/4" in await client.command("score")
+
+    refused = await client.command("bond stone to power")
+    assert "four bonded essences" in refused and "Nothing has changed" in refused
+    assert "stone essence" in await client.command("inventory")
+    assert len(await essences_in_db(server, name)) == 4
+    assert "code=MAX_ESSENCES_REACHED" in server.log_text()
+
+    before = await client.command("score")
+    assert await server.stop() == 0
+    again = await server_factory(server.database_url)
+    client, _ = await rejoin(again, name)
+    assert await client.command("score") == before
+    listing = await client.command("abilities")
+    assert all(f"{e} essence" in listing for e in ("Ember", "Tide", "Moon", "Accord"))
+
+
+async def test_bonding_asks_first_and_no_cancels(server) -> None:
+    client, name = await carrying(server, "gale_essence")
+    question = await client.command("bond gale to speed")
+    assert "Bonding a gale essence to speed cannot be undone" in question
+    assert "Speed will rise by 6" in question
+    assert "Bonding cancelled." in await client.command("no")
+    assert "a gale essence" in await client.command("inventory")
+    # any other command also cancels, and then runs
+    await client.command("bond gale to speed")
+    reply = await client.command("look")
+    assert "Bonding cancelled." in reply and "Village Square" in reply
+    assert await essences_in_db(server, name) == []
+
+
+async def test_bad_bond_requests_are_explained(server) -> None:
+    client, _ = await carrying(server, "rusty_sword", "wasp_essence")
+    assert "Usage: bond" in await client.command("bond")
+    assert "is not an attribute" in await client.command("bond wasp to luck")
+    assert "not carrying any 'feather'" in await client.command("bond feather to power")
+    assert "is not an essence" in await client.command("bond sword to power")
+    assert "You bond the wasp essence to speed" in await bond(client, "wasp", "speed")
+
+
+async def test_use_spends_cools_down_earns_progress_and_remembers(server) -> None:
+    client, name = await carrying(server, "ember_essence")
+    await bond(client, "ember", "power")
+    listing = await client.command("abilities")
+    first = re.search(r"^  (\S[\w' -]*?\S)\s+normal\s+ready\s+(\d+) (\w+)", listing, re.M)
+    assert first, listing
+    ability, cost, resource = first[1], int(first[2]), first[3]
+
+    reply = await client.command(f"use {ability}")
+    assert ability in reply
+    score = await client.command("score")
+    assert re.search(rf"{resource.capitalize()} {100 - cost}/", score), score
+    assert "is not ready yet" in await client.command(f"use {ability.split()[0]}")
+    assert "progress 1/20" in await client.command("abilities")
+
+    await client.quit()
+    client, _ = await rejoin(server, name)
+    listing = await client.command("abilities")
+    line = next(x for x in listing.splitlines() if x.strip().startswith(ability))
+    assert "progress 1/20" in line
+    assert "ready in" in line or "ready" in line
+    assert "no ability called 'juggle'" in await client.command("use juggle")
+
+
+async def test_rank_up_reaches_player_and_room(server) -> None:
+    client, name = await carrying(server, "stone_essence")
+    await bond(client, "stone", "power")
+    await client.quit()
+    await query(server.database_url,
+                "UPDATE character_abilities a SET metadata = '{\"progress\": 19}'"
+                " FROM characters c WHERE c.id = a.character_id AND c.name = %s"
+                " AND a.awakened", name.capitalize())
+    client, _ = await rejoin(server, name)
+    watcher, _ = await join(server)
+    awake = await ready_abilities(client)
+    assert len(awake) == 2
+    first = await client.command(f"use {awake[0]}")
+    assert f"Your {awake[0]} rises to iron rank!" in first
+    assert "risen" not in first
+    second = await client.command(f"use {awake[1]}")
+    assert "you have risen to iron rank!" in second
+    assert "Awakened:" in second
+    assert f"{name.capitalize()} has risen to iron rank!" in await watcher.read_until("rank!")
+    assert "iron rank" in await client.command("score")
+    await wait_for_rows(server.database_url, "SELECT rank FROM characters WHERE name = %s",
+                        name.capitalize(), expect=lambda rows: rows == [("iron",)])
+
+
+async def test_rest_regenerates_and_holds_you_in_place(server_factory) -> None:
+    server = await server_factory(extra_env={"MUD_TICK_INTERVAL": "0.2"})
+    client, _ = await join(server)
+    await client.command("west")
+    await client.command("west")
+    await client.command("get ember")
+    await bond(client, "ember", "power")  # health max is now 160; health is still 100
+    assert "You sit down and rest." in await client.command("rest")
+    assert "resting" in await client.command("score")
+    assert "Stand up first" in await client.command("east")
+    ability = (await ready_abilities(client))[0]
+    assert "Stand up first" in await client.command(f"use {ability}")
+    await asyncio.sleep(1.0)
+    health = int(re.search(r"Health (\d+)/160", await client.command("score"))[1])
+    assert health > 100
+    assert "You stand up." in await client.command("stand")
+    assert "Temple Walk" in await client.command("east")
+
+
+async def test_a_bond_whose_database_connection_dies_changes_nothing(server_factory) -> None:
+    server = await server_factory()
+    client, name = await join(server)
+    await client.command("west")
+    await client.command("west")
+    await client.command("get ember")
+    await wait_for_rows(server.database_url,
+                        "SELECT i.item_id FROM character_inventory i JOIN characters c"
+                        " ON c.id = i.character_id WHERE c.name = %s", name.capitalize(),
+                        expect=lambda rows: rows == [("ember_essence",)])
+    connect = psycopg.AsyncConnection.connect
+    async with await connect(server.database_url) as blocker, \
+            await connect(server.database_url, autocommit=True) as watcher:
+        # the bond writes the essence, then waits on this lock to write its abilities
+        await blocker.execute("LOCK TABLE character_abilities IN SHARE MODE")
+        assert "cannot be undone" in await client.command("bond ember to power")
+        client.send("yes")
+        async with asyncio.timeout(4):
+            while True:
+                cur = await watcher.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND query ILIKE '%%character_abilities%%'")
+                waiting = await cur.fetchall()
+                if waiting:
+                    break
+                await asyncio.sleep(0.02)
+        await watcher.execute("SELECT pg_terminate_backend(%s)", (waiting[0][0],))
+        await blocker.rollback()
+    reply = await client.read_until("> ")
+    assert "could not be saved" in reply and "Nothing has changed" in reply
+    assert "code=DATABASE_ERROR" in server.log_text()
+
+    assert await essences_in_db(server, name) == []
+    assert await query(server.database_url,
+                       "SELECT count(*) FROM character_abilities a JOIN characters c"
+                       " ON c.id = a.character_id WHERE c.name = %s", name.capitalize()) == [(0,)]
+    assert "an ember essence" in await client.command("inventory")
+    assert attribute_line(await client.command("score"), "power") == "Power       10"
+    assert "no abilities yet" in await client.command("abilities")
+    await asyncio.sleep(0.5)  # a saver flush or two later, the database still agrees
+    assert await essences_in_db(server, name) == []
+    assert await query(server.database_url,
+                       "SELECT c.power, i.item_id FROM characters c JOIN character_inventory i"
+                       " ON i.character_id = c.id WHERE c.name = %s",
+                       name.capitalize()) == [(10, "ember_essence")]
+
+    # the server has recovered: the same bond now goes through
+    assert "You bond the ember essence" in await bond(client, "ember", "power")
+    assert len(await essences_in_db(server, name)) == 1
