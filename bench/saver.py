@@ -3,7 +3,7 @@
     python bench/saver.py [--characters 10000] [--rounds 5] [--database-url URL]
 
 Without a URL (or MUD_DATABASE_URL) it runs against an embedded PostgreSQL in a temporary
-folder. It creates its own database objects in a fresh schema-less database it makes and drops.
+folder. It works in a fresh database it makes, migrates and drops.
 """
 
 from __future__ import annotations
@@ -13,17 +13,15 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
-import psycopg
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.servers import admin_database, scratch_database
 from mud.game.model import Character
-from mud.store.database import EmbeddedPostgres, open_pool
+from mud.store.database import open_pool
 from mud.store.migrations import migrate
 from mud.store.saver import Saver
 
@@ -87,32 +85,16 @@ async def run(url: str, count: int, rounds: int) -> None:
         await pool.close()
 
 
-async def main() -> None:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--characters", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url", default=os.environ.get("MUD_DATABASE_URL"))
     args = parser.parse_args()
-    embedded = None
-    with tempfile.TemporaryDirectory(prefix="mud-bench-") as tmp:
-        admin = args.database_url
-        if not admin:
-            embedded = EmbeddedPostgres(Path(tmp))
-            admin = await embedded.start()
-        name = f"mud_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        info = psycopg.conninfo.conninfo_to_dict(admin)
-        info["dbname"] = name
-        try:
-            await run(psycopg.conninfo.make_conninfo(**info), args.characters, args.rounds)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            if embedded is not None:
-                await embedded.stop()
+    with admin_database(args.database_url) as admin, scratch_database(admin) as url:
+        asyncio.run(run(url, args.characters, args.rounds))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

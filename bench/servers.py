@@ -38,6 +38,21 @@ def admin_database(url: str | None) -> Iterator[str]:
             asyncio.run(embedded.stop())
 
 
+@contextmanager
+def scratch_database(admin_url: str, prefix: str = "mud_bench") -> Iterator[str]:
+    """A new empty database on the server at admin_url, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    info = psycopg.conninfo.conninfo_to_dict(admin_url)
+    info["dbname"] = name
+    try:
+        yield psycopg.conninfo.make_conninfo(**info)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 class MudServer:
     """`mud serve` on a database of its own, for one scenario."""
 

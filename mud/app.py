@@ -16,7 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from mud.auth import LoginThrottle, Passwords
 from mud.config import Settings
-from mud.game.abilities import awaken, effective, regenerate
+from mud.game.abilities import awaken, regenerate_all
 from mud.game.model import Character
 from mud.game.state import Game
 from mud.monitor import GcMonitor, LagMonitor, open_fds, rss_kib
@@ -130,10 +130,7 @@ class MudServer:
 
     def tick(self, now: float) -> None:
         """One game tick: characters in the world regenerate (resting ones faster)."""
-        catalogue = self.world.essences
-        for ch in self.game.present():
-            if ch.health < ch.max_health or ch.mana < ch.max_mana or ch.stamina < ch.max_stamina:
-                regenerate(ch, effective(ch, "recovery", catalogue, now))
+        regenerate_all(self.game.present(), self.world.essences, now)
 
     def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
         task = asyncio.create_task(coro)

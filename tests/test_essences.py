@@ -126,26 +126,28 @@ async def test_bad_bond_requests_are_explained(server) -> None:
 
 
 async def test_use_spends_cools_down_earns_progress_and_remembers(server) -> None:
-    client, name = await carrying(server, "ember_essence")
-    await bond(client, "ember", "power")
-    listing = await client.command("abilities")
-    first = re.search(r"^  (\S[\w' -]*?\S)\s+normal\s+ready\s+(\d+) (\w+)", listing, re.M)
-    assert first, listing
-    ability, cost, resource = first[1], int(first[2]), first[3]
-
-    reply = await client.command(f"use {ability}")
-    assert ability in reply
+    client, name = await carrying(server, "stone_essence")
+    await bond(client, "stone", "power")
+    # Bedrock Stance: a stone buff of power +3 for a while, 10 stamina, a 12-second cooldown
+    reply = await client.command("use bedrock")
+    assert "You use Bedrock Stance: power +3" in reply
     score = await client.command("score")
-    assert re.search(rf"{resource.capitalize()} {100 - cost}/", score), score
-    assert "is not ready yet" in await client.command(f"use {ability.split()[0]}")
+    assert "Stamina 90/100" in score
+    assert attribute_line(score, "power") == "Power       19   (essences +6, buffs +3)"
+    assert "Bedrock Stance is not ready yet" in await client.command("use bedrock stance")
     assert "progress 1/20" in await client.command("abilities")
 
     await client.quit()
+    meta = await query(server.database_url,
+                       "SELECT a.metadata FROM character_abilities a JOIN characters c"
+                       " ON c.id = a.character_id WHERE c.name = %s"
+                       " AND a.ability_name = 'Bedrock Stance'", name.capitalize())
+    assert meta[0][0]["progress"] == 1 and "ready_at" in meta[0][0]
     client, _ = await rejoin(server, name)
-    listing = await client.command("abilities")
-    line = next(x for x in listing.splitlines() if x.strip().startswith(ability))
-    assert "progress 1/20" in line
-    assert "ready in" in line or "ready" in line
+    line = next(x for x in (await client.command("abilities")).splitlines()
+                if "Bedrock Stance" in x)
+    assert "ready in" in line and "progress 1/20" in line
+    assert "buffs +3" in await client.command("score")  # the buff outlives the reconnect
     assert "no ability called 'juggle'" in await client.command("use juggle")
 
 

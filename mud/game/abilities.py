@@ -4,6 +4,7 @@ buffs kept in an ability's metadata mean the same after a restart."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mud.game import rules
@@ -147,6 +148,15 @@ def awaken(ch: Character, catalogue: Essences) -> list[Ability]:
     if woken:
         ch.mark(Part.ESSENCES)
     return woken
+
+
+def regenerate_all(characters: Iterable[Character], catalogue: Essences, now: float) -> int:
+    """One game tick of regeneration for characters; returns how many changed."""
+    changed = 0
+    for ch in characters:
+        if ch.health < ch.max_health or ch.mana < ch.max_mana or ch.stamina < ch.max_stamina:
+            changed += regenerate(ch, effective(ch, "recovery", catalogue, now))
+    return changed
 
 
 def regenerate(ch: Character, recovery: int) -> bool:
