@@ -41,22 +41,22 @@ from mud.world.loader import load_world
 THREE = ("ember", "gale", "moon")
 
 
-async def timed_bond(pool, saver: Saver, catalogue: Essences, ch: Character) -> float:
+async def timed_bond(saver: Saver, catalogue: Essences, ch: Character) -> float:
     row = ch.add_item("ember_essence", 1, False)
     plan = plan_bond(ch, catalogue, row.id, "ember", "power")
     started = time.perf_counter()
-    await commit_bond(pool, saver, ch, plan)
+    await commit_bond(saver, ch, plan)
     return (time.perf_counter() - started) * 1000
 
 
-async def bonds(pool, saver: Saver, catalogue: Essences, characters: list[Character],
+async def bonds(saver: Saver, catalogue: Essences, characters: list[Character],
                 count: int) -> None:
-    sequential = [await timed_bond(pool, saver, catalogue, ch) for ch in characters[:count]]
+    sequential = [await timed_bond(saver, catalogue, ch) for ch in characters[:count]]
     d = distribution(sequential)
     print(f"bond, one at a time: {count} bonds, p50 {d['p50']:.2f} ms, p99 {d['p99']:.2f} ms,"
           f" max {d['max']:.2f} ms")
     started = time.perf_counter()
-    together = await asyncio.gather(*(timed_bond(pool, saver, catalogue, ch)
+    together = await asyncio.gather(*(timed_bond(saver, catalogue, ch)
                                       for ch in characters[count:2 * count]))
     elapsed = time.perf_counter() - started
     d = distribution(list(together))
@@ -116,7 +116,7 @@ async def run(url: str, catalogue: Essences, count: int, bond_count: int) -> Non
             ch.health, ch.mana, ch.stamina = ch.max_health, ch.max_mana, ch.max_stamina
             saver.attach(ch)
         progress("bonding ...")
-        await bonds(pool, saver, catalogue, characters, min(bond_count, count // 2))
+        await bonds(saver, catalogue, characters, min(bond_count, count // 2))
         bond_everyone(characters, catalogue)
         await saves(saver, characters, catalogue)
         ticks(characters, catalogue, rounds=5)

@@ -54,6 +54,22 @@ def test_check_world_reports_file_and_entry(tmp_path: Path) -> None:
     assert "kind 'pebble' must be one of" in result.stderr
 
 
+def test_check_world_reports_essence_problems(tmp_path: Path) -> None:
+    world = tmp_path / "world"
+    shutil.copytree(WORLD, world)
+    essences = world / "essences.toml"
+    text = essences.read_text().replace('favours = "power"', 'favours = "luck"', 1)
+    text = text.replace('cooldown = 4', 'cooldown = "soon"', 1)
+    text += '\n[[confluence]]\nessences = ["stone", "gale", "nothing"]\nresult = "stone"\n'
+    essences.write_text(text)
+    result = mud("check-world", "--world-dir", str(world))
+    assert result.returncode == 1
+    assert "essences.toml: essence #1 (stone): 'favours' is 'luck'" in result.stderr
+    assert "'cooldown' must be a whole number" in result.stderr
+    assert "'nothing' is not a bondable essence" in result.stderr
+    assert "result 'stone' is not a confluence essence" in result.stderr
+
+
 async def test_migrate_applies_each_migration_once(make_database) -> None:
     url = make_database()
     first = mud("migrate", "--database-url", url)

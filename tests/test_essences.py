@@ -243,3 +243,17 @@ async def test_a_bond_whose_database_connection_dies_changes_nothing(server_fact
     # the server has recovered: the same bond now goes through
     assert "You bond the ember essence" in await bond(client, "ember", "power")
     assert len(await essences_in_db(server, name)) == 1
+
+
+async def test_a_heal_reaches_someone_else_in_the_room(server) -> None:
+    healer, _ = await carrying(server, "tide_essence")
+    await bond(healer, "tide", "recovery")
+    hurt, hurt_name = await carrying(server, "stone_essence")
+    await bond(hurt, "stone", "power")  # health 100 of a new maximum of 160
+    reply = await healer.command(f"use mend {hurt_name[:4]}")
+    gained = int(re.search(r"You use Flowing Mend on \w+, restoring (\d+) health", reply)[1])
+    assert gained > 0
+    assert f"uses Flowing Mend on you, restoring {gained} health" in await hurt.read_until(
+        "health")
+    assert "You will not turn Undertow Pull on" in await healer.command(
+        f"use undertow {hurt_name}")

@@ -49,13 +49,21 @@ def abilities(ctx: Context) -> None:
     ctx.send("\n".join(lines))
 
 
+def _names_from(name: str, phrase: str) -> bool:
+    """Whether phrase starts the name at one of its words: 'mend' and 'flowing m' both name
+    Flowing Mend."""
+    words = name.lower().split()
+    return any(" ".join(words[i:]).startswith(phrase) for i in range(len(words)))
+
+
 def _find(ch: Character, words: list[str]) -> tuple[list[Ability], list[str]]:
     """The abilities named by the longest leading run of words, and the words left over (the
-    target): `use flame lance bob` and `use flame bob` both find Flame Lance."""
+    target): `use flowing mend bob` and `use mend bob` both find Flowing Mend."""
     for cut in range(len(words), 0, -1):
         phrase = " ".join(words[:cut]).lower()
-        exact = [a for a in ch.abilities if a.ability_name.lower() == phrase]
-        found = exact or [a for a in ch.abilities if a.ability_name.lower().startswith(phrase)]
+        found = ([a for a in ch.abilities if a.ability_name.lower() == phrase]
+                 or [a for a in ch.abilities if a.ability_name.lower().startswith(phrase)]
+                 or [a for a in ch.abilities if _names_from(a.ability_name, phrase)])
         if found:
             return found, words[cut:]
     return [], words
@@ -119,7 +127,7 @@ def use(ctx: Context) -> None:
     """Use one of your abilities.
 
     Usage: use <ability> [target]
-    Examples: use flame lance      use mend bob      use sense
+    Examples: use flowing mend      use mend bob      use hum
     Healing may be used on someone in the room; without a target it is used on yourself.
     """
     ch, catalogue, now = ctx.ch, ctx.game.world.essences, time.time()

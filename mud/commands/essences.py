@@ -125,7 +125,7 @@ async def _bond_confirmed(ctx: Context, row: InventoryItem, attribute: str) -> N
     if plan is None:
         return
     try:
-        await commit_bond(ctx.server.pool, ctx.server.saver, ctx.ch, plan)
+        await commit_bond(ctx.server.saver, ctx.ch, plan)
     except GameError as exc:
         _refused(ctx, exc, plan.essences[0].essence_type)
         return

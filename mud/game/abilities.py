@@ -61,7 +61,11 @@ def active_buffs(ch: Character, catalogue: Essences, now: float) -> dict[str, in
 
 
 def effective(ch: Character, attribute: str, catalogue: Essences, now: float) -> int:
-    return getattr(ch, attribute) + active_buffs(ch, catalogue, now)[attribute]
+    """An attribute with the buffs running on it."""
+    base = getattr(ch, attribute)
+    if not any(e.essence_type in catalogue.buffing[attribute] for e in ch.essences):
+        return base
+    return base + active_buffs(ch, catalogue, now)[attribute]
 
 
 def refusal(ch: Character, ability: Ability, template: AbilityTemplate, now: float) -> str | None:
@@ -87,7 +91,7 @@ def spend(ch: Character, ability: Ability, template: AbilityTemplate, now: float
     if template.effect == "buff":
         meta["active_until"] = round(now + template.duration, 3)
     ability.metadata = meta
-    ch.mark(Part.ESSENCES)
+    ch.touch_ability(ability)
 
 
 @dataclass
@@ -110,7 +114,7 @@ def earn_progress(ch: Character, ability: Ability, catalogue: Essences,
     meta = dict(ability.metadata or {})
     meta["progress"] = min(needed, progress(ability) + points)  # waits at the cap, full
     ability.metadata = meta
-    ch.mark(Part.ESSENCES)
+    ch.touch_ability(ability)
     if meta["progress"] >= needed and rules.rank_index(ability.current_rank) < rank_cap(ch):
         ability.current_rank = rules.RANKS[rules.rank_index(ability.current_rank) + 1]
         meta["progress"] = 0
@@ -144,9 +148,8 @@ def awaken(ch: Character, catalogue: Essences) -> list[Ability]:
         if (not ability.awakened and template is not None
                 and rules.rank_index(template.awakens) <= reached):
             ability.awakened = True
+            ch.touch_ability(ability)
             woken.append(ability)
-    if woken:
-        ch.mark(Part.ESSENCES)
     return woken
 
 
@@ -161,9 +164,4 @@ def regenerate_all(characters: Iterable[Character], catalogue: Essences, now: fl
 
 def regenerate(ch: Character, recovery: int) -> bool:
     """One regeneration tick; True when any pool changed."""
-    gain = rules.regeneration(recovery, ch.resting)
-    changed = False
-    for pool in rules.POOLS:
-        if getattr(ch, pool) < ch.pool_max(pool):
-            changed |= ch.change_pool(pool, gain) != 0
-    return changed
+    return ch.regenerate(rules.regeneration(recovery, ch.resting))

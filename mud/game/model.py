@@ -24,6 +24,7 @@ class Part(StrEnum):
     CORE = "core"
     INVENTORY = "inventory"
     ESSENCES = "essences"  # essences and their abilities are saved together
+    ABILITIES = "abilities"  # only the abilities in Character.changed_abilities (in place)
     QUESTS = "quests"
     SKILLS = "skills"
 
@@ -95,6 +96,7 @@ class Character:
     skills: list[Skill] = field(default_factory=list)
     resting: bool = False  # not saved: a character logs in standing
     dirty: set[Part] = field(default_factory=set)
+    changed_abilities: set[uuid.UUID] = field(default_factory=set)  # for Part.ABILITIES
     on_dirty: Callable[[Character], None] | None = field(default=None, repr=False)
 
     # -- dirty tracking -------------------------------------------------------------------------
@@ -104,10 +106,16 @@ class Character:
         if self.on_dirty is not None:
             self.on_dirty(self)
 
+    def touch_ability(self, ability: Ability) -> None:
+        """One ability changed in place (metadata, rank, awakening): the saver writes that row
+        alone, where a use of an ability would otherwise rewrite all twenty."""
+        self.changed_abilities.add(ability.id)
+        self.mark(Part.ABILITIES)
+
     def detached_copy(self) -> Character:
         """A deep copy tied to no saver, to stage a change before the database commits it."""
         twin = copy.copy(self)
-        twin.on_dirty, twin.dirty = None, set()
+        twin.on_dirty, twin.dirty, twin.changed_abilities = None, set(), set()
         for name in ("essences", "abilities", "inventory", "quests", "skills"):
             setattr(twin, name, copy.deepcopy(getattr(self, name)))
         return twin
@@ -131,8 +139,7 @@ class Character:
         return rules.inventory_capacity(self.inventory_expansion)
 
     def pool_max(self, pool: str) -> int:
-        return {"health": self.max_health, "mana": self.max_mana,
-                "stamina": self.max_stamina}[pool]
+        return getattr(self, f"max_{pool}")
 
     def abilities_of(self, essence: Essence) -> list[Ability]:
         return [a for a in self.abilities if a.essence_id == essence.id]
@@ -142,6 +149,19 @@ class Character:
     def move_to(self, room_id: str) -> None:
         self.room_id = room_id
         self.mark(Part.CORE)
+
+    def regenerate(self, gain: int) -> bool:
+        """Add gain to every pool below its maximum; True when any changed."""
+        changed = False
+        for pool, maximum in (("health", self.max_health), ("mana", self.max_mana),
+                              ("stamina", self.max_stamina)):
+            value = getattr(self, pool)
+            if value < maximum:
+                setattr(self, pool, min(maximum, value + gain))
+                changed = True
+        if changed:
+            self.mark(Part.CORE)
+        return changed
 
     def change_pool(self, pool: str, delta: int) -> int:
         """Add delta (may be negative) to a pool, kept within 0..maximum; returns the change."""

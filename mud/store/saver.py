@@ -14,7 +14,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ class Snapshot:
     """Plain rows copied out of dirty characters, ready for SQL."""
 
     parts: dict[uuid.UUID, set[Part]] = field(default_factory=dict)
+    changed_abilities: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=dict)
     characters: dict[uuid.UUID, Character] = field(default_factory=dict)
     core: list[tuple] = field(default_factory=list)
     inventory: list[tuple] = field(default_factory=list)
@@ -52,9 +53,10 @@ class Snapshot:
     def owners(self, part: Part) -> list[uuid.UUID]:
         return [cid for cid, parts in self.parts.items() if part in parts]
 
-    def add(self, ch: Character, parts: set[Part]) -> None:
+    def add(self, ch: Character, parts: set[Part], live: Character | None = None) -> None:
+        """Copy parts of ch; live is the game's character when ch is a staged copy of it."""
         self.parts[ch.id] = parts
-        self.characters[ch.id] = ch
+        self.characters[ch.id] = live or ch
         if Part.CORE in parts:
             self.core.append((ch.id, ch.rank, ch.power, ch.speed, ch.spirit, ch.recovery,
                               ch.room_id, ch.health, ch.mana, ch.stamina,
@@ -65,8 +67,13 @@ class Snapshot:
         if Part.ESSENCES in parts:
             self.essences.extend((e.id, ch.id, e.essence_type, e.attribute_bound, e.rank_bonded)
                                  for e in ch.essences)
+        if Part.ESSENCES in parts or Part.ABILITIES in parts:
+            changed = set(ch.changed_abilities)
+            self.changed_abilities[ch.id] = changed
+            whole = Part.ESSENCES in parts
             self.abilities.extend((a.id, ch.id, a.essence_id, a.ability_name, a.current_rank,
-                                   a.awakened, _json(a.metadata)) for a in ch.abilities)
+                                   a.awakened, _json(a.metadata))
+                                  for a in ch.abilities if whole or a.id in changed)
         if Part.QUESTS in parts:
             self.quests.extend((q.id, ch.id, q.quest_id, q.status, _json(q.progress),
                                 q.completed_at) for q in ch.quests)
@@ -123,16 +130,19 @@ async def _sync(conn: AsyncConnection, table: ChildTable, owners: list[uuid.UUID
                 rows: list[tuple]) -> None:
     """Make the owners' rows of one table equal to rows: COPY them to staging, delete the rows
     memory no longer has, insert new rows and update changed ones (unchanged rows are not
-    written, and keep their created_at)."""
-    if not owners:
+    written, and keep their created_at). Rows of characters not among owners are upserted
+    alone: only those rows changed."""
+    if not owners and not rows:
         return
     columns = ", ".join(table.columns)
     values = table.columns[2:]
     scope = f" AND t.{table.scope}" if table.scope else ""
     await _copy(conn, f"COPY {table.staging} ({columns}) FROM STDIN", rows)
-    await conn.execute(
-        f"DELETE FROM {table.name} AS t WHERE t.character_id = ANY(%s){scope}"
-        f" AND NOT EXISTS (SELECT 1 FROM {table.staging} AS s WHERE s.id = t.id)", (owners,))
+    if owners:
+        await conn.execute(
+            f"DELETE FROM {table.name} AS t WHERE t.character_id = ANY(%s){scope}"
+            f" AND NOT EXISTS (SELECT 1 FROM {table.staging} AS s WHERE s.id = t.id)",
+            (owners,))
     await conn.execute(
         f"INSERT INTO {table.name} AS t ({columns}) SELECT {columns} FROM {table.staging}"
         f" ON CONFLICT (id) DO UPDATE SET "
@@ -141,10 +151,17 @@ async def _sync(conn: AsyncConnection, table: ChildTable, owners: list[uuid.UUID
         f" ({', '.join(f'excluded.{c}' for c in values)})")
 
 
-async def write_snapshot(conn: AsyncConnection, snap: Snapshot) -> None:
-    """Write a snapshot in one transaction. Characters: COPY to staging and one UPDATE. Each
-    owned collection: COPY to staging, one DELETE and one upserting INSERT."""
+Check = Callable[[AsyncConnection], Awaitable[None]]
+
+
+async def write_snapshot(conn: AsyncConnection, snap: Snapshot, check: Check | None = None
+                         ) -> None:
+    """Write a snapshot in one transaction (after check, which may raise to write nothing).
+    Characters: COPY to staging and one UPDATE. Each owned collection: COPY to staging, one
+    DELETE and one upserting INSERT."""
     async with conn.transaction():
+        if check is not None:
+            await check(conn)
         await conn.execute(_STAGING)
         if snap.core:
             await _copy(conn, "COPY save_characters FROM STDIN", snap.core)
@@ -202,14 +219,16 @@ class Saver:
     def is_pending(self, ch: Character) -> bool:
         return ch.id in self._dirty
 
-    def snapshot(self) -> Snapshot:
-        """Copy out every dirty character and clear their flags. Synchronous on purpose."""
+    def snapshot(self, keep: Character | None = None) -> Snapshot:
+        """Copy out every dirty character (but keep, which stays dirty) and clear their flags.
+        Synchronous on purpose: the snapshot is one instant of the game."""
         snap = Snapshot()
         for ch in self._dirty.values():
-            if ch.dirty:
+            if ch.dirty and ch is not keep:
                 snap.add(ch, set(ch.dirty))
                 ch.dirty.clear()
-        self._dirty.clear()
+                ch.changed_abilities.clear()
+        self._dirty = {keep.id: keep} if keep is not None and keep.id in self._dirty else {}
         return snap
 
     def restore(self, snap: Snapshot) -> None:
@@ -217,16 +236,30 @@ class Saver:
         for cid, parts in snap.parts.items():
             ch = snap.characters[cid]
             ch.dirty |= parts
+            ch.changed_abilities |= snap.changed_abilities.get(cid, set())
             self._dirty[cid] = ch
 
     # -- writing --------------------------------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def exclusive(self) -> AsyncIterator[None]:
-        """Hold off every flush: a change committed on its own (a bond) must not be overtaken
-        by a flush of older state."""
-        async with self._lock:
-            yield
+    async def _write(self, snap: Snapshot, check: Check | None = None) -> None:
+        """Write snap; on success record the flush, on any failure restore the flags."""
+        started = time.perf_counter()
+        try:
+            async with self._pool.connection(timeout=CHECKOUT_TIMEOUT) as conn:
+                await write_snapshot(conn, snap, check)
+        except BaseException:
+            self.restore(snap)
+            raise
+        duration = time.perf_counter() - started
+        self._backoff = 0.0
+        self.stats.flushes += 1
+        self.stats.last_flush_at = time.time()
+        self.stats.last_duration = duration
+        self.stats.last_count = len(snap)
+        self.stats.last_error = None
+        log.debug("event=flush characters=%d ms=%.1f", len(snap), duration * 1000)
+        if self.after_flush is not None:
+            self.after_flush()
 
     async def flush(self) -> bool:
         """Write every dirty character now. True when the database has committed all of it."""
@@ -234,32 +267,27 @@ class Saver:
             snap = self.snapshot()
             if not snap:
                 return True
-            started = time.perf_counter()
             try:
-                async with self._pool.connection(timeout=CHECKOUT_TIMEOUT) as conn:
-                    await write_snapshot(conn, snap)
-            except asyncio.CancelledError:
-                self.restore(snap)
-                raise
+                await self._write(snap)
             except Exception as exc:
-                self.restore(snap)
                 self.stats.failures += 1
                 self.stats.last_error = f"{type(exc).__name__}: {exc}".strip()
                 self._backoff = min(MAX_BACKOFF, max(self.interval, self._backoff * 2 or 1.0))
                 log.error("event=flush_failed characters=%d error=%r retry_in=%.1fs",
                           len(snap), self.stats.last_error, self._backoff)
                 return False
-            duration = time.perf_counter() - started
-            self._backoff = 0.0
-            self.stats.flushes += 1
-            self.stats.last_flush_at = time.time()
-            self.stats.last_duration = duration
-            self.stats.last_count = len(snap)
-            self.stats.last_error = None
-            log.debug("event=flush characters=%d ms=%.1f", len(snap), duration * 1000)
-            if self.after_flush is not None:
-                self.after_flush()
             return True
+
+    async def commit_with(self, live: Character, staged: Character, parts: set[Part],
+                          check: Check) -> None:
+        """Commit a change the player must not hear of before it is saved: staged (a changed
+        copy of live) goes in one transaction with every other dirty character, after check.
+        Raises what check or the database raised, and then nothing was written. Flushing the
+        others too keeps a change between two characters (a gift) saved whole or not at all."""
+        async with self._lock:
+            snap = self.snapshot(keep=live)
+            snap.add(staged, parts, live=live)
+            await self._write(snap, check)
 
     async def _run(self) -> None:
         while True:

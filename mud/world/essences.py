@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from mud.game.rules import ATTRIBUTES, POOLS, RANKS
@@ -75,6 +76,14 @@ class Essences:
         if essence is None:
             return None
         return next((a for a in essence.abilities if a.name == name), None)
+
+    @cached_property
+    def buffing(self) -> dict[str, frozenset[str]]:
+        """Per attribute, the essences with an ability that buffs it (most have none, which
+        lets the game tick skip looking for buffs)."""
+        return {attribute: frozenset(e.id for e in self.by_id.values()
+                                     if any(a.attribute == attribute for a in e.abilities))
+                for attribute in ATTRIBUTES}
 
     def confluence_for(self, three: Iterable[str]) -> str:
         """The confluence a character with these three bonded essences gains."""
