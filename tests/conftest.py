@@ -196,6 +196,18 @@ async def rejoin(server: ServerProcess, name: str) -> tuple[TelnetClient, str]:
     return client, await client.login(name, PASSWORD)
 
 
+async def carrying(server: ServerProcess, *items: str) -> tuple[TelnetClient, str]:
+    """A new character who logs in carrying items (put in its inventory while it is away)."""
+    client, name = await join(server)
+    await client.quit()
+    await query(server.database_url,
+                "INSERT INTO character_inventory (character_id, item_id)"
+                " SELECT c.id, i FROM characters c, unnest(%s::text[]) AS i WHERE c.name = %s",
+                list(items), name.capitalize())
+    client, _ = await rejoin(server, name)
+    return client, name
+
+
 async def query(url: str, sql: str, *params: object) -> list[tuple]:
     async with await psycopg.AsyncConnection.connect(url) as conn:
         cur = await conn.execute(sql, params)

@@ -9,19 +9,7 @@ import re
 import psycopg
 
 from mud.client import TelnetClient
-from tests.conftest import ServerProcess, join, query, rejoin, wait_for_rows
-
-
-async def carrying(server: ServerProcess, *items: str) -> tuple[TelnetClient, str]:
-    """A new character who logs in carrying items (put in its inventory while it is away)."""
-    client, name = await join(server)
-    await client.quit()
-    await query(server.database_url,
-                "INSERT INTO character_inventory (character_id, item_id)"
-                " SELECT c.id, i FROM characters c, unnest(%s::text[]) AS i WHERE c.name = %s",
-                list(items), name.capitalize())
-    client, _ = await rejoin(server, name)
-    return client, name
+from tests.conftest import ServerProcess, carrying, join, query, rejoin, wait_for_rows
 
 
 async def bond(client: TelnetClient, what: str, attribute: str) -> str:

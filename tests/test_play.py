@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import join, query, wait_for_rows
+from tests.conftest import carrying, join, query, rejoin, wait_for_rows
 
 
 async def test_players_see_arrivals_says_and_emotes(player) -> None:
@@ -122,3 +122,24 @@ async def test_quit_saves_and_says_goodbye(player, server) -> None:
                        "SELECT current_room_id FROM characters WHERE name = %s",
                        name.capitalize())
     assert rows == [("south_lane",)]
+
+
+async def test_a_full_inventory_refuses_gets_and_gifts_until_it_grows(server) -> None:
+    full, full_name = await carrying(server, *["rusty_sword"] * 20)
+    giver, _ = await carrying(server, "ember_essence", "gale_essence")
+    assert "(20/20 stacks)" in await full.command("inventory")
+    assert f"{full_name.capitalize()} can't carry any more." in await giver.command(
+        f"give ember {full_name}")
+    await giver.command("drop gale")
+    assert "You can't carry any more (20 stacks)." in await full.command("get gale")
+
+    await full.quit()
+    await query(server.database_url,
+                "UPDATE characters SET inventory_expansion = 1 WHERE name = %s",
+                full_name.capitalize())
+    full, _ = await rejoin(server, full_name)
+    assert "Carrying 20/30 stacks" in await full.command("score")
+    assert "You pick up a gale essence." in await full.command("get gale")
+    assert f"You give an ember essence to {full_name.capitalize()}." in await giver.command(
+        f"give ember {full_name}")
+    assert "(22/30 stacks)" in await full.command("inventory")
