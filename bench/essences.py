@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import time
@@ -25,15 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from psycopg_pool import AsyncConnectionPool
+
 from bench.load import distribution
 from bench.saver import progress, seed
-from bench.servers import admin_database, scratch_database
+from bench.servers import run_on_scratch_database
 from mud.game.abilities import earn_progress, regenerate_all, spend, template_of
 from mud.game.bonding import apply_bond, plan_bond
 from mud.game.model import Character
 from mud.store.bonds import commit_bond
-from mud.store.database import open_pool
-from mud.store.migrations import migrate
 from mud.store.saver import Saver
 from mud.world.essences import Essences
 from mud.world.loader import load_world
@@ -104,36 +103,26 @@ async def saves(saver: Saver, characters: list[Character], catalogue: Essences) 
           f"{(time.perf_counter() - started) * 1000:.0f} ms")
 
 
-async def run(url: str, catalogue: Essences, count: int, bond_count: int) -> None:
-    pool = await open_pool(url)
-    try:
-        async with pool.connection() as conn:
-            await migrate(conn)
-        progress(f"seeding {count} characters ...")
-        characters = await seed(pool, count)
-        saver = Saver(pool, interval=3600)
-        for ch in characters:
-            ch.health, ch.mana, ch.stamina = ch.max_health, ch.max_mana, ch.max_stamina
-            saver.attach(ch)
-        progress("bonding ...")
-        await bonds(saver, catalogue, characters, min(bond_count, count // 2))
-        bond_everyone(characters, catalogue)
-        await saves(saver, characters, catalogue)
-        ticks(characters, catalogue, rounds=5)
-    finally:
-        await pool.close()
+async def run(pool: AsyncConnectionPool, args: argparse.Namespace, catalogue: Essences
+              ) -> None:
+    count = args.characters
+    progress(f"seeding {count} characters ...")
+    characters = await seed(pool, count)
+    saver = Saver(pool, interval=3600)
+    for ch in characters:
+        ch.health, ch.mana, ch.stamina = ch.max_health, ch.max_mana, ch.max_stamina
+        saver.attach(ch)
+    progress("bonding ...")
+    await bonds(saver, catalogue, characters, min(args.bonds, count // 2))
+    bond_everyone(characters, catalogue)
+    await saves(saver, characters, catalogue)
+    ticks(characters, catalogue, rounds=5)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--characters", type=int, default=5000)
-    parser.add_argument("--bonds", type=int, default=300)
-    parser.add_argument("--database-url", default=os.environ.get("MUD_DATABASE_URL"))
-    args = parser.parse_args()
     catalogue = load_world(Path(__file__).resolve().parent.parent / "world").essences
-    with admin_database(args.database_url) as admin, scratch_database(admin) as url:
-        asyncio.run(run(url, catalogue, args.characters, args.bonds))
+    run_on_scratch_database(__doc__, lambda pool, args: run(pool, args, catalogue),
+                            characters=5000, bonds=300)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,6 @@ folder. It works in a fresh database it makes, migrates and drops.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import statistics
 import sys
 import time
@@ -19,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import admin_database, scratch_database
+from psycopg_pool import AsyncConnectionPool
+
+from bench.servers import run_on_scratch_database
 from mud.game.model import Character
-from mud.store.database import open_pool
-from mud.store.migrations import migrate
 from mud.store.saver import Saver
 
 
@@ -46,54 +44,42 @@ async def seed(pool, count: int) -> list[Character]:
     return characters
 
 
-async def run(url: str, count: int, rounds: int) -> None:
-    pool = await open_pool(url)
-    try:
-        async with pool.connection() as conn:
-            await migrate(conn)
-        progress(f"seeding {count} characters ...")
-        characters = await seed(pool, count)
-        saver = Saver(pool, interval=3600)
-        for ch in characters:
-            saver.attach(ch)
-        for label, touch in (
-                ("core only (room, pools)", lambda ch, r: ch.move_to(f"room_{r}")),
-                ("core + 3 new inventory rows", lambda ch, r: (
-                    ch.move_to(f"room_{r}"), ch.inventory.clear(),
-                    [ch.add_item(f"item_{k}", 1, False) for k in range(3)])),
-                ("core + 1 of 3 rows changed", lambda ch, r: (
-                    ch.move_to(f"room_{r}"), ch.add_item("item_0", 1, True)))):
-            timings = []
-            for r in range(rounds):
-                for ch in characters:
-                    touch(ch, r)
-                assert saver.dirty_count == count
-                started = time.perf_counter()
-                ok = await saver.flush()
-                elapsed = time.perf_counter() - started
-                assert ok, saver.stats.last_error
-                timings.append(elapsed)
-                progress(f"  {label}: round {r + 1}/{rounds}: {elapsed * 1000:.1f} ms")
-            best, median = min(timings), statistics.median(timings)
-            print(f"{label}: {count} characters flushed in median {median * 1000:.1f} ms "
-                  f"(best {best * 1000:.1f} ms) = {count / median:,.0f} characters/s")
-        async with pool.connection() as conn:
-            cur = await conn.execute("SELECT count(*) FROM characters WHERE current_room_id = %s",
-                                     (f"room_{rounds - 1}",))
-            assert (await cur.fetchone())[0] == count, "flush did not reach every row"
-    finally:
-        await pool.close()
+async def run(pool: AsyncConnectionPool, args: argparse.Namespace) -> None:
+    count, rounds = args.characters, args.rounds
+    progress(f"seeding {count} characters ...")
+    characters = await seed(pool, count)
+    saver = Saver(pool, interval=3600)
+    for ch in characters:
+        saver.attach(ch)
+    for label, touch in (
+            ("core only (room, pools)", lambda ch, r: ch.move_to(f"room_{r}")),
+            ("core + 3 new inventory rows", lambda ch, r: (
+                ch.move_to(f"room_{r}"), ch.inventory.clear(),
+                [ch.add_item(f"item_{k}", 1, False) for k in range(3)])),
+            ("core + 1 of 3 rows changed", lambda ch, r: (
+                ch.move_to(f"room_{r}"), ch.add_item("item_0", 1, True)))):
+        timings = []
+        for r in range(rounds):
+            for ch in characters:
+                touch(ch, r)
+            assert saver.dirty_count == count
+            started = time.perf_counter()
+            ok = await saver.flush()
+            elapsed = time.perf_counter() - started
+            assert ok, saver.stats.last_error
+            timings.append(elapsed)
+            progress(f"  {label}: round {r + 1}/{rounds}: {elapsed * 1000:.1f} ms")
+        best, median = min(timings), statistics.median(timings)
+        print(f"{label}: {count} characters flushed in median {median * 1000:.1f} ms "
+              f"(best {best * 1000:.1f} ms) = {count / median:,.0f} characters/s")
+    async with pool.connection() as conn:
+        cur = await conn.execute("SELECT count(*) FROM characters WHERE current_room_id = %s",
+                                 (f"room_{rounds - 1}",))
+        assert (await cur.fetchone())[0] == count, "flush did not reach every row"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--characters", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--database-url", default=os.environ.get("MUD_DATABASE_URL"))
-    args = parser.parse_args()
-    with admin_database(args.database_url) as admin, scratch_database(admin) as url:
-        asyncio.run(run(url, args.characters, args.rounds))
+    run_on_scratch_database(__doc__, run, characters=10_000, rounds=5)
 
 
 if __name__ == "__main__":

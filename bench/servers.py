@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import re
@@ -9,9 +10,10 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -51,6 +53,36 @@ def scratch_database(admin_url: str, prefix: str = "mud_bench") -> Iterator[str]
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+PoolWork = Callable[[Any, argparse.Namespace], Awaitable[None]]
+
+
+def run_on_scratch_database(doc: str, work: PoolWork, **options: int) -> None:
+    """The main of an in-process benchmark: parse --<option> N (with the defaults given) and
+    --database-url, then run work(pool, args) on a fresh migrated database, on an embedded
+    PostgreSQL when no URL (or MUD_DATABASE_URL) is given."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, default in options.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
+    parser.add_argument("--database-url", default=os.environ.get("MUD_DATABASE_URL"))
+    args = parser.parse_args()
+    with admin_database(args.database_url) as admin, scratch_database(admin) as url:
+        asyncio.run(_with_pool(url, work, args))
+
+
+async def _with_pool(url: str, work: PoolWork, args: argparse.Namespace) -> None:
+    from mud.store.database import open_pool
+    from mud.store.migrations import migrate
+
+    pool = await open_pool(url)
+    try:
+        async with pool.connection() as conn:
+            await migrate(conn)
+        await work(pool, args)
+    finally:
+        await pool.close()
 
 
 class MudServer:

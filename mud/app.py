@@ -126,7 +126,10 @@ class MudServer:
     async def _run_ticks(self) -> None:
         while True:
             await asyncio.sleep(self.settings.tick_interval)
-            self.tick(time.time())
+            try:
+                self.tick(time.time())
+            except Exception:  # a bug in one tick must not stop the game's clock
+                log.exception("event=tick_failed")
 
     def tick(self, now: float) -> None:
         """One game tick: characters in the world regenerate (resting ones faster)."""

@@ -40,6 +40,9 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
 }
 
 
+POSITIVE = ("save_interval", "tick_interval")  # intervals of loops: 0 would spin
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every field is filled by load(); SETTINGS holds the defaults, in one place."""
@@ -84,6 +87,9 @@ class Settings:
                                      f"{convert.__name__}: {exc}") from exc
             else:
                 values[field.name] = default
+        for name in POSITIVE:
+            if values[name] <= 0:
+                raise SystemExit(f"{SETTINGS[name][0]} must be above 0 (it is {values[name]})")
         return cls(**values)
 
     @property

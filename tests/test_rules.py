@@ -81,6 +81,8 @@ def test_settings_precedence() -> None:
     assert Settings.load({}, {}).database_url is None
     with pytest.raises(SystemExit, match="MUD_TELNET_PORT"):
         Settings.load({}, {"MUD_TELNET_PORT": "lots"})
+    with pytest.raises(SystemExit, match="MUD_TICK_INTERVAL must be above 0"):
+        Settings.load({}, {"MUD_TICK_INTERVAL": "0"})
 
 
 def test_pool_maxima_and_capacity() -> None:
