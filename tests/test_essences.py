@@ -105,12 +105,30 @@ async def test_bonding_asks_first_and_no_cancels(server) -> None:
 
 
 async def test_bad_bond_requests_are_explained(server) -> None:
-    client, _ = await carrying(server, "rusty_sword", "wasp_essence")
+    client, _ = await carrying(server, "rusty_sword", "wasp_essence", "wasp_essence")
     assert "Usage: bond" in await client.command("bond")
     assert "is not an attribute" in await client.command("bond wasp to luck")
     assert "not carrying any 'feather'" in await client.command("bond feather to power")
     assert "is not an essence" in await client.command("bond sword to power")
     assert "You bond the wasp essence to speed" in await bond(client, "wasp", "speed")
+    again = await client.command("bond wasp to power")
+    assert "You have already bonded the wasp essence" in again and "Nothing has changed" in again
+    assert "a wasp essence" in await client.command("inventory")
+    assert "code=ESSENCE_ALREADY_BONDED" in server.log_text()
+
+
+async def test_a_character_gone_from_the_database_cannot_bond(server_factory) -> None:
+    server = await server_factory()
+    client, name = await join(server)
+    for step in ("west", "west", "get ember"):
+        await client.command(step)
+    await query(server.database_url, "DELETE FROM characters WHERE name = %s",
+                name.capitalize())
+    assert "cannot be undone" in await client.command("bond ember to power")
+    reply = await client.command("yes")
+    assert "could not be found in the records" in reply and "Nothing has changed" in reply
+    assert "code=CHARACTER_NOT_FOUND" in server.log_text()
+    assert "an ember essence" in await client.command("inventory")
 
 
 async def test_use_spends_cools_down_earns_progress_and_remembers(server) -> None:
