@@ -31,6 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.fighters import start_fighters, stop_fighters
+from bench.fighters import summary as fight_summary
 from mud.client import TelnetClient
 from mud.monitor import rss_kib
 
@@ -224,9 +226,20 @@ async def main(args: argparse.Namespace) -> dict:
     for player in playing:  # what arrived while others logged in is not a reply
         await player.client.drain()
     loaded_kib = server_rss(pids)
+    fighters: list[Player] = []
+    if args.fighters:
+        fighters = [Player(adapter, args.host, args.port, prefix + "f")
+                    for _ in range(args.fighters)]
+        progress(f"{adapter.name}: logging in {args.fighters} fighters ...")
+        await log_in_all(fighters, args.login_concurrency, args.login_timeout, [])
     progress(f"{adapter.name}: {len(results.login_ms)} in after {login_seconds:.1f}s; "
              f"running {args.workload} {args.mode} loop for {args.seconds}s")
     stop_at = time.perf_counter() + args.seconds
+    fight_tasks, fight_stats = await start_fighters(
+        [f.client for f in fighters if f.logged_in and f.client], stop_at + args.timeout)
+    if fighters:
+        await asyncio.sleep(5)  # they walk to their battlegrounds and start fighting
+        stop_at += 5
     tasks = [asyncio.create_task(run_player(p, args, results, stop_at)) for p in playing]
     storm_players: list[Player] = []
     storm_seconds = 0.0
@@ -251,6 +264,7 @@ async def main(args: argparse.Namespace) -> dict:
         last, last_at = results.commands, now
         if now > stop_at + args.timeout + 5:
             break
+    await stop_fighters(fight_tasks)
     measured = args.seconds - (storm_seconds if args.storm else 0.0)
     final_kib = server_rss(pids)
     summary = {
@@ -273,7 +287,9 @@ async def main(args: argparse.Namespace) -> dict:
                             "seconds": round(storm_seconds, 2),
                             "login_ms": distribution(results.storm_login_ms),
                             "players_latency_ms": distribution(results.storm_latencies_ms)}
-    for player in players + storm_players:
+    if fighters:
+        summary["fighting"] = fight_summary(fight_stats)
+    for player in players + storm_players + fighters:
         if player.client is not None:
             await player.client.close_now()
     return summary
@@ -291,6 +307,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--interval", type=float, default=10.0,
                         help="open loop: seconds between one player's commands")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long the workload runs")
+    parser.add_argument("--fighters", type=int, default=0,
+                        help="more players fighting monsters in every zone meanwhile (mud)")
     parser.add_argument("--storm", type=int, default=0,
                         help="players logging in at once a third of the way through")
     parser.add_argument("--timeout", type=float, default=10.0, help="per command")

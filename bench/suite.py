@@ -68,6 +68,13 @@ SCENARIOS = [
              ("--players", "200", "--mode", "open", "--interval", "1", "--seconds", "150",
               "--storm", "500", "--login-timeout", "120"), servers=("mud",),
              default_argon2=True),
+    Scenario("fight-private-50", "private command, closed loop, 50 players, while 200 others "
+             "fight monsters in both zones", ("--players", "50", "--seconds", "30",
+                                             "--fighters", "200"), servers=("mud",)),
+    Scenario("fight-open-5000", "5,000 players, one private command every 10 s, while 300 "
+             "others fight monsters in both zones",
+             ("--players", "5000", "--mode", "open", "--interval", "10", "--seconds", "40",
+              "--login-concurrency", "200", "--fighters", "300"), servers=("mud",)),
 ]
 
 
@@ -106,6 +113,11 @@ def row(summary: dict | None) -> str:
         text += (f"; storm: {storm['logged_in']}/{storm['players']} in within "
                  f"{storm['seconds']:.0f} s (login p99 {storm['login_ms']['p99'] / 1000:.1f} s), "
                  f"players' p99 during it {storm['players_latency_ms']['p99']:.1f} ms")
+    if "fighting" in summary:
+        fight = summary["fighting"]
+        text += (f"; meanwhile {fight['fighters']} fighters in {fight['rooms']} rooms of "
+                 f"{fight['zones']} zones: {fight['fights']} fights, {fight['kills']} kills, "
+                 f"{fight['deaths']} deaths")
     return text
 
 

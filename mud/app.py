@@ -16,7 +16,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from mud.auth import LoginThrottle, Passwords
 from mud.config import Settings
-from mud.game.abilities import awaken, regenerate_all
+from mud.game.abilities import awaken
+from mud.game.clock import Clock
+from mud.game.fighting import disengage
 from mud.game.model import Character
 from mud.game.state import Game
 from mud.monitor import GcMonitor, LagMonitor, open_fds, rss_kib
@@ -46,6 +48,7 @@ class MudServer:
         self.world = world
         self.pool = pool
         self.game = Game(world)
+        self.clock = Clock(self.game, time.time())
         self.players = PlayerRepository(pool)
         self.characters = CharacterRepository(pool)
         self.saver = Saver(pool, settings.save_interval)
@@ -111,6 +114,8 @@ class MudServer:
         return {"uptime_s": round(time.time() - self.stats.started_at),
                 "sessions": len(self.sessions), "players": len(self.game.players),
                 "characters": len(self.game.characters), "dirty": self.saver.dirty_count,
+                "monsters": sum(1 for slot in self.game.slots if slot.mob is not None),
+                "fights": len(self.game.fights),
                 "commands": self.stats.commands, "tasks": len(asyncio.all_tasks()),
                 "fds": open_fds(), "rss_kib": rss_kib(), "lag_ms_avg": round(lag_avg, 2),
                 "lag_ms_max": round(lag_max, 2), "gc_ms_max": round(self.gc.take(), 2),
@@ -132,8 +137,7 @@ class MudServer:
                 log.exception("event=tick_failed")
 
     def tick(self, now: float) -> None:
-        """One game tick: characters in the world regenerate (resting ones faster)."""
-        regenerate_all(self.game.present(), self.world.essences, now)
+        self.clock.tick(now)
 
     def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
         task = asyncio.create_task(coro)
@@ -179,6 +183,7 @@ class MudServer:
             return True  # someone else took the character over
         self.game.players.pop(ch.id, None)
         room = self.game.room_of(ch)
+        disengage(self.game, ch)
         self.game.unplace(ch)
         self.game.tell_room(room, f"{ch.name} has left the game.")
         self._departed.add(ch.id)

@@ -51,7 +51,7 @@ def test_check_world_reports_file_and_entry(tmp_path: Path) -> None:
     (world / "items.toml").write_text('[[item]]\nid = "Bad Id"\nkind = "pebble"\n')
     result = mud("check-world", "--world-dir", str(world))
     assert "items.toml: item #1 (Bad Id): id 'Bad Id' must be lowercase" in result.stderr
-    assert "kind 'pebble' must be one of" in result.stderr
+    assert "'kind' is 'pebble'; it must be one of" in result.stderr
 
 
 def test_check_world_reports_essence_problems(tmp_path: Path) -> None:

@@ -154,31 +154,40 @@ async def test_use_spends_cools_down_earns_progress_and_remembers(server) -> Non
                 if "Bedrock Stance" in x)
     assert "ready in" in line and "progress 1/20" in line
     assert "buffs +3" in await client.command("score")  # the buff outlives the reconnect
-    assert "no ability called 'juggle'" in await client.command("use juggle")
+    assert "no ability or item called 'juggle'" in await client.command("use juggle")
 
 
 async def test_rank_up_reaches_player_and_room(server) -> None:
     client, name = await carrying(server, "stone_essence")
     await bond(client, "stone", "power")
     await client.quit()
+    # Cobble Strike has reached iron already; Bedrock Stance is one use short of it
     await query(server.database_url,
-                "UPDATE character_abilities a SET metadata = '{\"progress\": 19}'"
-                " FROM characters c WHERE c.id = a.character_id AND c.name = %s"
-                " AND a.awakened", name.capitalize())
+                "UPDATE character_abilities a SET current_rank = CASE a.ability_name"
+                " WHEN 'Cobble Strike' THEN 'iron' ELSE a.current_rank END,"
+                " metadata = CASE a.ability_name WHEN 'Bedrock Stance'"
+                " THEN '{\"progress\": 19}'::jsonb ELSE a.metadata END"
+                " FROM characters c WHERE c.id = a.character_id AND c.name = %s",
+                name.capitalize())
     client, _ = await rejoin(server, name)
     watcher, _ = await join(server)
-    awake = await ready_abilities(client)
-    assert len(awake) == 2
-    first = await client.command(f"use {awake[0]}")
-    assert f"Your {awake[0]} rises to iron rank!" in first
-    assert "risen" not in first
-    second = await client.command(f"use {awake[1]}")
-    assert "you have risen to iron rank!" in second
-    assert "Awakened:" in second
+    reply = await client.command("use bedrock")
+    assert "Your Bedrock Stance rises to iron rank!" in reply
+    assert "you have risen to iron rank!" in reply
+    assert "Awakened: Quarry Breaker." in reply  # stone's iron ability
     assert f"{name.capitalize()} has risen to iron rank!" in await watcher.read_until("rank!")
     assert "iron rank" in await client.command("score")
     await wait_for_rows(server.database_url, "SELECT rank FROM characters WHERE name = %s",
                         name.capitalize(), expect=lambda rows: rows == [("iron",)])
+
+
+async def test_striking_the_air_teaches_nothing(server) -> None:
+    client, _ = await carrying(server, "stone_essence")
+    await bond(client, "stone", "power")
+    assert "at the empty air" in await client.command("use cobble")
+    line = next(x for x in (await client.command("abilities")).splitlines()
+                if "Cobble Strike" in x)
+    assert "progress 0/20" in line and "ready in" in line
 
 
 async def test_rest_regenerates_and_holds_you_in_place(server_factory) -> None:

@@ -1,6 +1,17 @@
 """Command handlers; importing this package fills the registry."""
 
-from mud.commands import abilities, comms, essences, info, items, movement, system  # noqa: F401
+from mud.commands import (  # noqa: F401
+    abilities,
+    combat,
+    comms,
+    equipment,
+    essences,
+    info,
+    items,
+    movement,
+    quests,
+    system,
+)
 from mud.commands.registry import REGISTRY
 
 __all__ = ["REGISTRY"]

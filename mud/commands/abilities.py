@@ -6,10 +6,16 @@ from __future__ import annotations
 import time
 
 from mud.commands.context import Context
+from mud.commands.equipment import consume
 from mud.commands.info import show_room
 from mud.commands.registry import command
+from mud.commands.targets import BadTarget, parse_target, select
 from mud.game import abilities as rules_of
+from mud.game.fighting import disengage, engage, foes_of, hurt, used_ability
+from mud.game.mobs import Mob
 from mud.game.model import Ability, Character
+from mud.game.progress import grant
+from mud.text import upper_first
 from mud.world.essences import AbilityTemplate
 
 
@@ -69,17 +75,33 @@ def _find(ch: Character, words: list[str]) -> tuple[list[Ability], list[str]]:
     return [], words
 
 
-def _other(ctx: Context, name: str) -> Character | None:
-    word = name.lower()
-    return next((c for c in ctx.room.occupants if c.name.lower().startswith(word)), None)
+def _target(ctx: Context, word: str, prefer_monsters: bool) -> Character | Mob | None:
+    """Whom word names in the room: a character (by name) or a monster (`wolf`, `2.wolf`)."""
+    lowered = word.lower()
+    person = next((c for c in ctx.room.occupants if c.name.lower().startswith(lowered)), None)
+    try:
+        spec = parse_target(word)
+    except BadTarget:
+        return person
+    monsters = select(ctx.room.mobs, spec, lambda m: m.keywords) if spec.keyword else []
+    monster = monsters[0] if monsters else None
+    return (monster or person) if prefer_monsters else (person or monster)
 
 
-def _apply(ctx: Context, ability: Ability, template: AbilityTemplate, target: Character | None,
-           power: int) -> None:
+def _apply(ctx: Context, ability: Ability, template: AbilityTemplate,
+           target: Character | Mob | None, power: int, now: float) -> None:
     ch, game, name = ctx.ch, ctx.game, ability.ability_name
     size = rules_of.amount(template, ability.current_rank, power)
-    if template.effect == "damage":
-        ctx.send(f"You loose {name} at the empty air, feeling its shape ({size} damage).")
+    if isinstance(target, Mob):  # a damage ability on a monster (armour does not stop it)
+        if ch not in target.attackers:
+            engage(game, ch, target, switch=ch.fighting is None)
+        used_ability(target, ch, ability)
+        ctx.send(f"Your {name} hits {target.name} for {size}!")
+        game.tell_room(ctx.room, f"{ch.name} uses {name} on {target.name}.", exclude=[ch])
+        hurt(game, target, size, ch, now)
+    elif template.effect == "damage":
+        ctx.send(f"You loose {name} at the empty air ({size} damage, had it hit anything). "
+                 "Only a real foe teaches you more of it.")
         game.tell_room(ctx.room, f"{ch.name} practises {name}.", exclude=[ch])
     elif template.effect == "heal":
         who = target or ch
@@ -94,6 +116,7 @@ def _apply(ctx: Context, ability: Ability, template: AbilityTemplate, target: Ch
         ctx.send(f"You use {name}: {template.attribute} +{size} for {template.duration}s.")
         game.tell_room(ctx.room, f"{ch.name} uses {name}.", exclude=[ch])
     elif template.utility == "recall":
+        disengage(game, ch)
         game.tell_room(ctx.room, f"{ch.name} uses {name} and is gone.", exclude=[ch])
         ctx.send(f"You use {name}, and the world folds around you.")
         arrived = game.move(ch, game.world.start_room)
@@ -107,19 +130,6 @@ def _apply(ctx: Context, ability: Ability, template: AbilityTemplate, target: Ch
             sensed.append(f"  {direction}: {', '.join(people) if people else 'no one'}")
         ctx.send(f"You use {name} and reach out with your senses:\n"
                  + ("\n".join(sensed) or "  nothing; there is no way out of here."))
-
-
-def _announce(ctx: Context, ability: Ability, advance: rules_of.Advancement) -> None:
-    ch = ctx.ch
-    if advance.ability_rank:
-        ctx.send(f"Your {ability.ability_name} rises to {advance.ability_rank} rank!")
-    if advance.character_rank:
-        ctx.send(f"Power surges through you: you have risen to {advance.character_rank} "
-                 "rank!")
-        ctx.game.tell_room(ctx.room, f"{ch.name} has risen to {advance.character_rank} rank!",
-                           exclude=[ch])
-    if advance.awakened:
-        ctx.send("Awakened: " + ", ".join(a.ability_name for a in advance.awakened) + ".")
 
 
 @command("use", "cast", category="essences")
@@ -137,7 +147,7 @@ def use(ctx: Context) -> None:
         return
     found, rest = _find(ch, words)
     if not found:
-        ctx.send(f"You have no ability called '{' '.join(words)[:40]}'.")
+        _use_item(ctx, " ".join(words))
         return
     if len({a.ability_name for a in found}) > 1:
         ctx.send("Which one: " + ", ".join(a.ability_name for a in found) + "?")
@@ -150,19 +160,18 @@ def use(ctx: Context) -> None:
     if ch.resting:
         ctx.send("You are resting. Stand up first.")
         return
-    target = None
+    target: Character | Mob | None = None
     if rest:
-        target = _other(ctx, rest[0])
+        target = _target(ctx, rest[0], prefer_monsters=template.effect == "damage")
         if target is None:
             ctx.send(f"There is no '{rest[0][:30]}' here.")
             return
-    if target is not None and template.effect == "damage":
-        ctx.send(f"You will not turn {ability.ability_name} on "
-                 f"{'yourself' if target is ch else target.name}; save it for the monsters "
-                 "beyond the village.")
-        return
-    if target not in (None, ch) and template.effect in ("buff", "utility"):
-        ctx.send(f"{ability.ability_name} can only be used on yourself.")
+    elif template.effect == "damage":
+        target = next(iter(foes_of(ctx.game, ch)), None) if ch.fighting is None \
+            else ch.fighting
+    problem = _unsuitable(ability, template, ch, target)
+    if problem:
+        ctx.send(problem)
         return
     problem = rules_of.refusal(ch, ability, template, now)
     if problem:
@@ -172,5 +181,38 @@ def use(ctx: Context) -> None:
     favoured = catalogue.by_id[essence.essence_type].favours
     power = rules_of.effective(ch, favoured, catalogue, now)
     rules_of.spend(ch, ability, template, now)
-    _apply(ctx, ability, template, target, power)
-    _announce(ctx, ability, rules_of.earn_progress(ch, ability, catalogue))
+    _apply(ctx, ability, template, target, power, now)
+    if template.effect != "damage" or target is not None:  # striking the air teaches nothing
+        grant(ctx.game, ch, ability, 1)
+
+
+def _unsuitable(ability: Ability, template: AbilityTemplate, ch: Character,
+                target: Character | Mob | None) -> str | None:
+    """Why ability cannot go to target, or None."""
+    name = ability.ability_name
+    if isinstance(target, Mob):
+        if template.effect != "damage":
+            return f"{name} is not for monsters."
+        if target.template.peaceful:
+            return f"{upper_first(target.name)} is not someone to fight."
+    elif target is not None and template.effect == "damage":
+        return (f"You will not turn {name} on {'yourself' if target is ch else target.name}; "
+                "save it for the monsters.")
+    elif target not in (None, ch) and template.effect in ("buff", "utility"):
+        return f"{name} can only be used on yourself."
+    return None
+
+
+def _use_item(ctx: Context, text: str) -> None:
+    """`use <item>`: eat or drink a consumable when no ability has that name."""
+    try:
+        spec = parse_target(text)
+    except BadTarget:
+        spec = None
+    rows = select(ctx.ch.carried, spec, ctx.item_words) if spec and spec.keyword else []
+    if rows and ctx.game.item(rows[0].item_id).kind == "consumable":
+        consume(ctx, rows[0])
+    elif rows:
+        ctx.send(f"You can't use {ctx.game.item(rows[0].item_id).name} like that.")
+    else:
+        ctx.send(f"You have no ability or item called '{text[:40]}'.")

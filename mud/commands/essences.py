@@ -11,6 +11,7 @@ from mud.game import rules
 from mud.game.bonding import BondPlan, GameError, plan_bond
 from mud.game.model import InventoryItem
 from mud.store.bonds import commit_bond
+from mud.text import upper_first
 
 log = logging.getLogger("mud.bonds")
 
@@ -48,7 +49,7 @@ def _plan(ctx: Context, row: InventoryItem, attribute: str) -> BondPlan | None:
     essence_id = ctx.game.item(row.item_id).essence
     try:
         if not essence_id:
-            raise GameError("NOT_AN_ESSENCE", f"{ctx.game.item(row.item_id).name.capitalize()} "
+            raise GameError("NOT_AN_ESSENCE", f"{upper_first(ctx.game.item(row.item_id).name)} "
                                               "is not an essence; only essences can be bonded.")
         return plan_bond(ch, ctx.game.world.essences, row.id, essence_id, attribute)
     except GameError as exc:

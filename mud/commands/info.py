@@ -5,13 +5,27 @@ from __future__ import annotations
 import time
 
 from mud.commands.context import Context
+from mud.commands.equipment import look_in
 from mud.commands.registry import REGISTRY, Ambiguous, command
 from mud.commands.targets import BadTarget, parse_target, select
 from mud.game.abilities import active_buffs
 from mud.game.bonding import essence_bonuses
+from mud.game.equipment import armour, attack
+from mud.game.fighting import attack_damage
+from mud.game.mobs import Mob
 from mud.game.rules import ATTRIBUTES, MAX_ESSENCES
 from mud.game.state import Room
+from mud.text import upper_first
 from mud.world.loader import DIRECTIONS
+
+
+def condition(mob: Mob) -> str:
+    share = mob.health / mob.template.health
+    for limit, words in ((1.0, "is in perfect health"), (0.75, "has a few scratches"),
+                         (0.5, "is wounded"), (0.25, "is badly hurt")):
+        if share >= limit:
+            return words
+    return "is near death"
 
 
 def exit_names(room: Room) -> list[str]:
@@ -23,7 +37,12 @@ def show_room(ctx: Context) -> None:
     room = ctx.room
     lines = [room.template.name, room.template.description,
              f"[Exits: {' '.join(exit_names(room)) or 'none'}]"]
-    lines += [f"{ctx.describe_stack(item).capitalize()} lies here." for item in room.items]
+    lines += [f"{upper_first(ctx.describe_stack(item))} lies here." for item in room.items]
+    for mob in room.mobs:
+        foe = mob.target.name if mob.target is ctx.ch else (
+            mob.target.name if mob.target else "")
+        fighting = f", fighting {'you' if mob.target is ctx.ch else foe}" if foe else ""
+        lines.append(f"{upper_first(mob.name)} is here{fighting}.")
     for other in room.occupants:
         if other is not ctx.ch:
             state = "" if ctx.game.is_connected(other) else " (link-dead)"
@@ -41,6 +60,9 @@ def look(ctx: Context) -> None:
     if not ctx.args:
         show_room(ctx)
         return
+    if ctx.args.lower().startswith("in "):
+        look_in(ctx, ctx.args[3:].strip())
+        return
     word = ctx.args.split()[-1] if ctx.args.lower().startswith("at ") else ctx.args
     room = ctx.room
     direction = word.lower()
@@ -53,6 +75,12 @@ def look(ctx: Context) -> None:
     except BadTarget as exc:
         ctx.send(str(exc))
         return
+    mobs = select(room.mobs, spec, lambda m: m.keywords)
+    if mobs:
+        mob = mobs[0]
+        ctx.send(f"{mob.template.description}\n{upper_first(mob.name)} "
+                 f"{condition(mob)}.")
+        return
     people = select(room.occupants, spec, lambda c: (c.name.lower(),))
     if people:
         who = people[0]
@@ -63,7 +91,7 @@ def look(ctx: Context) -> None:
         room.items, spec, ctx.item_words)
     if things:
         template = ctx.game.item(things[0].item_id)
-        ctx.send(f"{template.name.capitalize()}: {template.description}")
+        ctx.send(f"{upper_first(template.name)}: {template.description}")
         return
     ctx.send(f"You see no '{word}' here.")
 
@@ -97,9 +125,12 @@ def who(ctx: Context) -> None:
 def score(ctx: Context) -> None:
     """Show your rank, attributes (with what essences and buffs add), pools and essences."""
     ch, catalogue = ctx.ch, ctx.game.world.essences
+    skill = attack(ch, ctx.game.world.items)[1]
     bonuses = essence_bonuses(ch, catalogue)
-    buffs = active_buffs(ch, catalogue, time.time())
-    lines = [f"{ch.name}, {ch.rank} rank, {'resting' if ch.resting else 'standing'}"]
+    now = time.time()
+    buffs = active_buffs(ch, catalogue, now)
+    weak = f", weak for {ch.weak_until - now:.0f}s" if ch.weak_until > now else ""
+    lines = [f"{ch.name}, {ch.rank} rank, {'resting' if ch.resting else 'standing'}{weak}"]
     for attribute in ATTRIBUTES:
         extra = [f"essences +{bonuses[attribute]}"] if bonuses[attribute] else []
         extra += [f"buffs +{buffs[attribute]}"] if buffs[attribute] else []
@@ -109,8 +140,10 @@ def score(ctx: Context) -> None:
     essences = ", ".join(f"{e.essence_type} ({e.attribute_bound})" for e in ch.essences)
     lines += [f"  Health {ch.health}/{ch.max_health}   Mana {ch.mana}/{ch.max_mana}"
               f"   Stamina {ch.stamina}/{ch.max_stamina}",
+              f"  Attack {attack_damage(ctx.game, ch, now)} damage ({skill})"
+              f"   Armour {armour(ch, ctx.game.world.items)}",
               f"  Essences {len(ch.essences)}/{MAX_ESSENCES}: {essences or 'none'}",
-              f"  Carrying {len(ch.inventory)}/{ch.inventory_capacity} stacks"]
+              f"  Carrying {len(ch.carried)}/{ch.inventory_capacity} stacks"]
     ctx.send("\n".join(lines))
 
 
@@ -118,12 +151,13 @@ def score(ctx: Context) -> None:
 def inventory(ctx: Context) -> None:
     """List what you are carrying."""
     ch = ctx.ch
-    if not ch.inventory:
+    carried = ch.carried
+    if not carried:
         ctx.send(f"You are carrying nothing. (0/{ch.inventory_capacity})")
         return
     ctx.send("You are carrying:\n"
-             + "\n".join(f"  {ctx.describe_stack(row)}" for row in ch.inventory)
-             + f"\n({len(ch.inventory)}/{ch.inventory_capacity} stacks)")
+             + "\n".join(f"  {ctx.describe_stack(row)}" for row in carried)
+             + f"\n({len(carried)}/{ch.inventory_capacity} stacks)")
 
 
 @command("help", "?", category="information")

@@ -1,13 +1,18 @@
-"""Carrying things: get, drop, give. A target names a stack; the whole stack moves unless a
-count is given (`get 3 coin`). `all` and `all.<keyword>` move every match."""
+"""Carrying things: get, drop, give, and put into and get from containers. A target names a
+stack; the whole stack moves unless a count is given (`get 3 coin`). `all` and `all.<keyword>`
+move every match. Containers' rules are mud.game.containers'."""
 
 from __future__ import annotations
 
 from mud.commands.context import Context
+from mud.commands.quests import deliver
 from mud.commands.registry import command
 from mud.commands.targets import BadTarget, TargetSpec, parse_target, select
+from mud.game import containers
+from mud.game.containers import ContainerError
 from mud.game.model import Character, InventoryItem
 from mud.game.state import FloorItem
+from mud.text import upper_first
 
 
 def _spec(ctx: Context, text: str, verb: str) -> TargetSpec | None:
@@ -34,12 +39,55 @@ def _carried(ch: Character) -> list[InventoryItem]:
     return [row for row in ch.inventory if row.slot is None]
 
 
+def _split(text: str, separators: tuple[str, ...]) -> tuple[str, str] | None:
+    """'3 coin in pouch' -> ('3 coin', 'pouch') at the last separator word with words on both
+    sides; None when there is none."""
+    words = text.split()
+    at = [i for i, w in enumerate(words) if w.lower() in separators and 0 < i < len(words) - 1]
+    if not at:
+        return None
+    return " ".join(words[:at[-1]]), " ".join(words[at[-1] + 1:])
+
+
+def _not_carried(ctx: Context, spec: TargetSpec) -> str:
+    """Why nothing carried matched: worn things must be removed first."""
+    if spec.keyword is not None:
+        on = select([r for r in ctx.ch.inventory if r.slot is not None], spec, ctx.item_words)
+        if on:
+            return f"You must remove {ctx.game.item(on[0].item_id).name} first."
+    return ("You are not carrying anything." if spec.keyword is None
+            else f"You don't have any '{spec.keyword}'.")
+
+
+def _container(ctx: Context, text: str, verb: str) -> InventoryItem | None:
+    """The container text names among the rows carried in the pack (the player told when not)."""
+    spec = _spec(ctx, text, verb)
+    if spec is None:
+        return None
+    found = select(_carried(ctx.ch), spec, ctx.item_words)
+    if not found:
+        on_floor = select(ctx.room.items, spec, ctx.item_words)
+        ctx.send(f"Pick up {ctx.game.item(on_floor[0].item_id).name} first." if on_floor
+                 else f"You aren't carrying any '{text}'.")
+        return None
+    template = ctx.game.item(found[0].item_id)
+    if template.kind != "container":
+        ctx.send(f"{upper_first(template.name)} is not a container.")
+        return None
+    return found[0]
+
+
 @command("get", "take", category="items")
 def get(ctx: Context) -> None:
     """Pick something up from the floor.
 
     Usage: get <item>      get 2.sword      get all.coin      get 3 coin      get all
+           get <item> from <container>      get all from pouch
     """
+    parts = _split(ctx.args, ("from",))
+    if parts is not None:
+        _get_from(ctx, *parts)
+        return
     spec = _spec(ctx, ctx.args, "get")
     if spec is None:
         return
@@ -76,8 +124,7 @@ def drop(ctx: Context) -> None:
     room, ch = ctx.room, ctx.ch
     found = select(_carried(ch), spec, ctx.item_words)
     if not found:
-        ctx.send("You are not carrying anything." if spec.keyword is None
-                 else f"You don't have any '{spec.keyword}'.")
+        ctx.send(_not_carried(ctx, spec))
         return
     for row in found:
         quantity = _amount(spec, row.quantity)
@@ -113,7 +160,7 @@ def give(ctx: Context) -> None:
     ch, room = ctx.ch, ctx.room
     receivers = [c for c in room.occupants if c.name.lower().startswith(name.lower())]
     if not receivers:
-        ctx.send(f"There is no '{name}' here.")
+        _give_to_someone_else(ctx, spec, name)
         return
     receiver = receivers[0]
     if receiver is ch:
@@ -121,7 +168,8 @@ def give(ctx: Context) -> None:
         return
     found = select(_carried(ch), spec, ctx.item_words)
     if not found:
-        ctx.send(f"You don't have any '{spec.keyword or 'thing'}'.")
+        ctx.send(_not_carried(ctx, spec) if spec.keyword is not None
+                 else "You don't have any 'thing'.")
         return
     for row in found:
         template = ctx.game.item(row.item_id)
@@ -137,3 +185,85 @@ def give(ctx: Context) -> None:
         ctx.game.tell(receiver, f"{ch.name} gives you {label}.")
         ctx.game.tell_room(room, f"{ch.name} gives {label} to {receiver.name}.",
                            exclude=[ch, receiver])
+
+
+def _get_from(ctx: Context, item_text: str, container_text: str) -> None:
+    """get <item> from <container>: out of a carried container into the pack."""
+    container = _container(ctx, container_text, "get from")
+    if container is None:
+        return
+    spec = _spec(ctx, item_text, "get")
+    if spec is None:
+        return
+    ch, room = ctx.ch, ctx.room
+    bag = ctx.game.item(container.item_id)
+    found = select(containers.contents(container), spec, ctx.item_words)
+    if not found:
+        ctx.send(f"{upper_first(bag.name)} is empty." if spec.keyword is None
+                 else f"There is no '{spec.keyword}' in {bag.name}.")
+        return
+    for entry in found:
+        template = ctx.game.item(entry.item_id)
+        try:
+            taken = containers.take_out(ch, container, entry, template,
+                                        _amount(spec, entry.quantity))
+        except ContainerError as exc:
+            ctx.send(str(exc))
+            break
+        label = _label(ctx, taken.item_id, taken.quantity)
+        ctx.send(f"You get {label} from {bag.name}.")
+        ctx.game.tell_room(room, f"{ch.name} gets {label} from {bag.name}.", exclude=[ch])
+
+
+@command("put", category="items")
+def put(ctx: Context) -> None:
+    """Put something you carry into a container you carry (containers hold so many stacks).
+
+    Usage: put <item> in <container>      put 3 coin in pouch      put all.herb in pouch
+    """
+    parts = _split(ctx.args, ("in", "into"))
+    if parts is None:
+        ctx.send("Usage: put <item> in <container>")
+        return
+    container = _container(ctx, parts[1], "put in")
+    if container is None:
+        return
+    spec = _spec(ctx, parts[0], "put")
+    if spec is None:
+        return
+    ch, room = ctx.ch, ctx.room
+    bag = ctx.game.item(container.item_id)
+    found = select(_carried(ch), spec, ctx.item_words)
+    if spec.every:  # `put all in pouch` passes over the containers, the pouch among them
+        found = [r for r in found if ctx.game.item(r.item_id).kind != "container"]
+    if not found:
+        ctx.send(_not_carried(ctx, spec))
+        return
+    for row in found:
+        template = ctx.game.item(row.item_id)
+        try:
+            moved = containers.put_in(ch, container, bag, row, template,
+                                      _amount(spec, row.quantity))
+        except ContainerError as exc:
+            ctx.send(str(exc))
+            break
+        label = _label(ctx, row.item_id, moved)
+        ctx.send(f"You put {label} in {bag.name}.")
+        ctx.game.tell_room(room, f"{ch.name} puts {label} in {bag.name}.", exclude=[ch])
+
+
+def _give_to_someone_else(ctx: Context, spec: TargetSpec, name: str) -> None:
+    """Giving to a townsperson: only what a quest asks to be delivered to them is taken."""
+    word = name.lower()
+    npc = next((m for m in ctx.room.mobs if any(k.startswith(word) for k in m.keywords)), None)
+    if npc is None:
+        ctx.send(f"There is no '{name}' here.")
+        return
+    found = select(_carried(ctx.ch), spec, ctx.item_words)
+    if not found:
+        ctx.send(_not_carried(ctx, spec) if spec.keyword is not None
+                 else "You don't have any 'thing'.")
+        return
+    if not deliver(ctx, found[0].item_id, npc):
+        ctx.send(f"{upper_first(npc.name)} does not want "
+                 f"{ctx.game.item(found[0].item_id).name}.")

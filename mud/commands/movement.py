@@ -5,6 +5,7 @@ from __future__ import annotations
 from mud.commands.context import Context
 from mud.commands.info import show_room
 from mud.commands.registry import command
+from mud.game.fighting import foes_of
 from mud.world.loader import OPPOSITE
 
 
@@ -17,6 +18,9 @@ def walk(ctx: Context, exit_name: str) -> None:
     ch = ctx.ch
     if ch.resting:
         ctx.send("You are resting. Stand up first.")
+        return
+    if foes_of(ctx.game, ch):
+        ctx.send("You are fighting! Flee first.")
         return
     ctx.game.tell_room(room, f"{ch.name} leaves {exit_name}.", exclude=[ch])
     arrived = ctx.game.move(ch, destination)
@@ -53,6 +57,9 @@ def rest(ctx: Context) -> None:
     ch = ctx.ch
     if ch.resting:
         ctx.send("You are already resting.")
+        return
+    if foes_of(ctx.game, ch):
+        ctx.send("Not while you are fighting!")
         return
     ch.resting = True
     ctx.send("You sit down and rest.")

@@ -157,6 +157,8 @@ def regenerate_all(characters: Iterable[Character], catalogue: Essences, now: fl
     """One game tick of regeneration for characters; returns how many changed."""
     changed = 0
     for ch in characters:
+        if ch.fighting is not None:
+            continue  # no regeneration in the middle of a fight
         if ch.health < ch.max_health or ch.mana < ch.max_mana or ch.stamina < ch.max_stamina:
             changed += regenerate(ch, effective(ch, "recovery", catalogue, now))
     return changed

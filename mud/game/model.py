@@ -12,10 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mud.game import rules
 from mud.game.ids import new_id
+
+if TYPE_CHECKING:
+    from mud.game.mobs import Mob
 
 
 class Part(StrEnum):
@@ -94,7 +97,10 @@ class Character:
     inventory: list[InventoryItem] = field(default_factory=list)
     quests: list[QuestProgress] = field(default_factory=list)
     skills: list[Skill] = field(default_factory=list)
+    completed_quests: set[str] = field(default_factory=set)  # quest ids finished before
+    weak_until: float = 0.0  # wall-clock time death's weakness ends
     resting: bool = False  # not saved: a character logs in standing
+    fighting: Mob | None = None  # not saved: the monster it attacks
     dirty: set[Part] = field(default_factory=set)
     changed_abilities: set[uuid.UUID] = field(default_factory=set)  # for Part.ABILITIES
     on_dirty: Callable[[Character], None] | None = field(default=None, repr=False)
@@ -116,6 +122,7 @@ class Character:
         """A deep copy tied to no saver, to stage a change before the database commits it."""
         twin = copy.copy(self)
         twin.on_dirty, twin.dirty, twin.changed_abilities = None, set(), set()
+        twin.fighting = None
         for name in ("essences", "abilities", "inventory", "quests", "skills"):
             setattr(twin, name, copy.deepcopy(getattr(self, name)))
         return twin
@@ -172,21 +179,51 @@ class Character:
             self.mark(Part.CORE)
         return after - before
 
+    @property
+    def carried(self) -> list[InventoryItem]:
+        """Rows carried in the pack (worn and wielded ones do not take a stack slot)."""
+        return [row for row in self.inventory if row.slot is None]
+
+    def _stack_for(self, item_id: str) -> InventoryItem | None:
+        return next((row for row in self.inventory if row.item_id == item_id
+                     and row.slot is None and not row.metadata), None)
+
     def can_carry(self, item_id: str, stackable: bool) -> bool:
         """Whether one more of item_id fits: it joins a stack or there is a free stack slot."""
-        if stackable and any(i.item_id == item_id and i.slot is None for i in self.inventory):
+        if stackable and self._stack_for(item_id) is not None:
             return True
-        return len(self.inventory) < self.inventory_capacity
+        return len(self.carried) < self.inventory_capacity
+
+    def fits(self, items: list[tuple[str, int, bool]], freed: int = 0) -> bool:
+        """Whether (item id, quantity, stackable) entries all fit, with freed stacks emptied."""
+        new_stacks, joining = 0, set()
+        for item_id, quantity, stackable in items:
+            if not stackable:
+                new_stacks += quantity  # one row each
+            elif item_id not in joining and self._stack_for(item_id) is None:
+                new_stacks += 1
+                joining.add(item_id)
+        return len(self.carried) - freed + new_stacks <= self.inventory_capacity
+
+    def add_items(self, items: list[tuple[str, int, bool]]) -> bool:
+        """Add several (item id, quantity, stackable) at once, all or none: False (and nothing
+        added) when they would not all fit. Non-stackable quantities become separate rows."""
+        if not self.fits(items):
+            return False
+        for item_id, quantity, stackable in items:
+            for _ in range(1 if stackable else quantity):
+                self.add_item(item_id, quantity if stackable else 1, stackable)
+        return True
 
     def add_item(self, item_id: str, quantity: int, stackable: bool,
                  metadata: dict[str, Any] | None = None) -> InventoryItem:
         """Add items, joining an existing stack when the item stacks. Caller checks capacity."""
         if stackable and not metadata:
-            for row in self.inventory:
-                if row.item_id == item_id and row.slot is None and not row.metadata:
-                    row.quantity += quantity
-                    self.mark(Part.INVENTORY)
-                    return row
+            row = self._stack_for(item_id)
+            if row is not None:
+                row.quantity += quantity
+                self.mark(Part.INVENTORY)
+                return row
         row = InventoryItem(new_id(), item_id, quantity, None,
                             copy.deepcopy(metadata) if metadata else None)
         self.inventory.append(row)

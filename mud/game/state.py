@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mud.game import quests
+from mud.game.mobs import Mob, SpawnSlot
 from mud.game.model import Character
 from mud.world.loader import ItemTemplate, RoomTemplate, World
 
@@ -38,6 +41,7 @@ class Room:
     template: RoomTemplate
     occupants: list[Character] = field(default_factory=list)
     items: list[FloorItem] = field(default_factory=list)
+    mobs: list[Mob] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -52,16 +56,29 @@ class Game:
         self.players: dict[uuid.UUID, Player] = {}        # character id -> its session
         self._in_world: dict[str, Character] = {}          # lower name -> character in a room
         self._loading: dict[uuid.UUID, asyncio.Future[Character | None]] = {}
+        self.rng = random.Random()
+        self.fights: set[Mob] = set()  # monsters in combat, each with its attackers
+        self.slots = [SpawnSlot(spawn.id, room.id) for room in world.rooms.values()
+                      for spawn in room.monsters for _ in range(spawn.count)]
+        for slot in self.slots:
+            self.spawn(slot)
 
     def _floor(self, room: RoomTemplate) -> list[FloorItem]:
         """A room's starting floor items: one pile per stackable item, one entry per other."""
         floor: list[FloorItem] = []
         for spawn in room.items:
-            if self.world.items[spawn.item_id].stackable:
-                floor.append(FloorItem(spawn.item_id, spawn.quantity))
+            if self.world.items[spawn.id].stackable:
+                floor.append(FloorItem(spawn.id, spawn.count))
             else:
-                floor.extend(FloorItem(spawn.item_id) for _ in range(spawn.quantity))
+                floor.extend(FloorItem(spawn.id) for _ in range(spawn.count))
         return floor
+
+    def spawn(self, slot: SpawnSlot) -> Mob:
+        template = self.world.monsters[slot.monster_id]
+        mob = Mob(template, slot.room_id, template.health, slot)
+        slot.mob = mob
+        self.rooms[slot.room_id].mobs.append(mob)
+        return mob
 
     # -- lookup ---------------------------------------------------------------------------------
 
@@ -133,7 +150,10 @@ class Game:
     def move(self, ch: Character, destination: str) -> Room:
         self.unplace(ch)
         ch.move_to(destination)
-        return self.place(ch)
+        room = self.place(ch)
+        for quest, _, _ in quests.record(ch, self.world.quests, "visit", room.id):
+            self.tell(ch, f"[{quest.name}] You have found {room.template.name}.")
+        return room
 
     # -- messages -------------------------------------------------------------------------------
 

@@ -23,12 +23,13 @@ class NameTaken(Exception):
     """Another character already has this name (compared without case)."""
 
 
-# One round trip: the character row plus each owned collection aggregated as JSON.
-# Only active quests are loaded; completed ones stay in the database. Rows come in id order,
+# One round trip: the character row plus each owned collection aggregated as JSON. Of quests,
+# only active ones are loaded whole; of completed ones, only their ids. Rows come in id order,
 # which is creation order (mud.game.ids).
 _LOAD_SQL = """
 SELECT c.id, c.player_id, c.name, c.rank, c.power, c.speed, c.spirit, c.recovery,
        c.current_room_id, c.health, c.mana, c.stamina, c.inventory_expansion,
+       extract(epoch FROM c.weak_until),
        (SELECT coalesce(json_agg(json_build_object(
                  'id', e.id, 'type', e.essence_type, 'attr', e.attribute_bound,
                  'rank', e.rank_bonded) ORDER BY e.id), '[]')
@@ -49,7 +50,9 @@ SELECT c.id, c.player_id, c.name, c.rank, c.power, c.speed, c.spirit, c.recovery
        (SELECT coalesce(json_agg(json_build_object(
                  'id', s.id, 'skill', s.skill_id, 'level', s.level, 'xp', s.experience)
                  ORDER BY s.skill_id), '[]')
-          FROM character_skills s WHERE s.character_id = c.id)
+          FROM character_skills s WHERE s.character_id = c.id),
+       (SELECT coalesce(array_agg(DISTINCT q.quest_id), '{}')
+          FROM character_quests q WHERE q.character_id = c.id AND q.status = 'completed')
   FROM characters c
  WHERE c.id = %s
 """
@@ -57,11 +60,13 @@ SELECT c.id, c.player_id, c.name, c.rank, c.power, c.speed, c.spirit, c.recovery
 
 def _character_from_row(row: tuple) -> Character:
     (cid, player_id, name, rank, power, speed, spirit, recovery, room_id, health, mana,
-     stamina, expansion, essences, abilities, inventory, quests, skills) = row
+     stamina, expansion, weak_until, essences, abilities, inventory, quests, skills,
+     completed) = row
     return Character(
         id=cid, player_id=player_id, name=name, rank=rank, power=power, speed=speed,
         spirit=spirit, recovery=recovery, room_id=room_id, health=health, mana=mana,
         stamina=stamina, inventory_expansion=expansion,
+        weak_until=float(weak_until or 0), completed_quests=set(completed),
         essences=[Essence(uuid.UUID(e["id"]), e["type"], e["attr"], e["rank"])
                   for e in essences],
         abilities=[Ability(uuid.UUID(a["id"]), uuid.UUID(a["essence"]), a["name"], a["rank"],

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -31,6 +32,10 @@ CHECKOUT_TIMEOUT = 3.0  # a database that is away fails a flush quickly; it is r
 
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
+
+
+def _instant(epoch: float) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch else None
 
 
 @dataclass
@@ -60,7 +65,7 @@ class Snapshot:
         if Part.CORE in parts:
             self.core.append((ch.id, ch.rank, ch.power, ch.speed, ch.spirit, ch.recovery,
                               ch.room_id, ch.health, ch.mana, ch.stamina,
-                              ch.inventory_expansion))
+                              ch.inventory_expansion, _instant(ch.weak_until)))
         if Part.INVENTORY in parts:
             self.inventory.extend((i.id, ch.id, i.item_id, i.quantity, i.slot, _json(i.metadata))
                                   for i in ch.inventory)
@@ -116,7 +121,8 @@ _STAGING = "".join(
     for t in (INVENTORY, ESSENCES, ABILITIES, QUESTS, SKILLS)) + """
 CREATE TEMP TABLE IF NOT EXISTS save_characters (
     id uuid, rank text, power int, speed int, spirit int, recovery int, room text,
-    health int, mana int, stamina int, expansion int) ON COMMIT DELETE ROWS;
+    health int, mana int, stamina int, expansion int, weak_until timestamptz)
+    ON COMMIT DELETE ROWS;
 """
 
 
@@ -169,7 +175,8 @@ async def write_snapshot(conn: AsyncConnection, snap: Snapshot, check: Check | N
                 "UPDATE characters AS c SET rank = v.rank, power = v.power, speed = v.speed,"
                 " spirit = v.spirit, recovery = v.recovery, current_room_id = v.room,"
                 " health = v.health, mana = v.mana, stamina = v.stamina,"
-                " inventory_expansion = v.expansion, updated_at = now()"
+                " inventory_expansion = v.expansion, weak_until = v.weak_until,"
+                " updated_at = now()"
                 " FROM save_characters AS v WHERE c.id = v.id")
         await _sync(conn, INVENTORY, snap.owners(Part.INVENTORY), snap.inventory)
         # essences first: removing one removes its abilities (ON DELETE CASCADE)

@@ -7,12 +7,13 @@ dropped, given and bonded; confluence essences have no item, they are only bonde
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from mud.game.rules import ATTRIBUTES, POOLS, RANKS
+from mud.world.fields import Problem, choice, number, text, unknown_keys
 
 EFFECTS = frozenset({"damage", "heal", "buff", "utility"})
 UTILITIES = frozenset({"recall", "sense"})
@@ -25,9 +26,6 @@ _ESSENCE_KEYS = {"id", "name", "description", "favours", "confluence", "ability"
 _ABILITY_KEYS = {"name", "description", "awakens", "resource", "cost", "cooldown", "effect"}
 _EFFECT_KEYS = {"damage": {"amount"}, "heal": {"amount", "pool"},
                 "buff": {"amount", "attribute", "duration"}, "utility": {"utility"}}
-
-Problem = Callable[[str, str], None]  # (entry, message)
-
 
 @dataclass(frozen=True)
 class AbilityTemplate:
@@ -78,6 +76,11 @@ class Essences:
         return next((a for a in essence.abilities if a.name == name), None)
 
     @cached_property
+    def by_name(self) -> dict[str, AbilityTemplate]:
+        """Every ability by its name (names are unique in a world)."""
+        return {a.name: a for e in self.by_id.values() for a in e.abilities}
+
+    @cached_property
     def buffing(self) -> dict[str, frozenset[str]]:
         """Per attribute, the essences with an ability that buffs it (most have none, which
         lets the game tick skip looking for buffs)."""
@@ -93,39 +96,6 @@ class Essences:
 EMPTY = Essences({}, {}, "")
 
 
-def _int(problem: Problem, entry: str, data: dict[str, Any], key: str, low: int,
-         high: int) -> int:
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        problem(entry, f"'{key}' must be a whole number from {low} to {high}")
-        return low
-    return value
-
-
-def _choice(problem: Problem, entry: str, data: dict[str, Any], key: str,
-            allowed: Iterable[str], default: str | None = None) -> str:
-    value = data.get(key, default)
-    allowed = tuple(allowed)
-    if value not in allowed:
-        problem(entry, f"'{key}' is {value!r}; it must be one of {', '.join(allowed)}")
-        return allowed[0]
-    return str(value)
-
-
-def _text(problem: Problem, entry: str, data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        problem(entry, f"'{key}' must be a non-empty string")
-        return ""
-    return value.strip()
-
-
-def _unknown_keys(problem: Problem, entry: str, data: dict[str, Any], allowed: set[str]) -> None:
-    extra = sorted(set(data) - allowed)
-    if extra:
-        problem(entry, f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(sorted(allowed))}")
-
-
 def _ability(problem: Problem, essence_id: str, index: int, data: dict[str, Any]
              ) -> AbilityTemplate | None:
     entry = f"essence {essence_id}, ability #{index} ({data.get('name', '?')})"
@@ -133,23 +103,23 @@ def _ability(problem: Problem, essence_id: str, index: int, data: dict[str, Any]
     if not isinstance(name, str) or not ABILITY_NAME.match(name):
         problem(entry, "'name' must be 3-40 letters, spaces, apostrophes or hyphens")
         name = ""
-    effect = _choice(problem, entry, data, "effect", sorted(EFFECTS))
-    _unknown_keys(problem, entry, data, _ABILITY_KEYS | _EFFECT_KEYS[effect])
-    common = {"description": _text(problem, entry, data, "description"),
-              "awakens": _choice(problem, entry, data, "awakens", RANKS),
-              "resource": _choice(problem, entry, data, "resource", RESOURCES),
-              "cost": _int(problem, entry, data, "cost", 0, 1000),
-              "cooldown": _int(problem, entry, data, "cooldown", 0, 3600)}
+    effect = choice(problem, entry, data, "effect", sorted(EFFECTS))
+    unknown_keys(problem, entry, data, _ABILITY_KEYS | _EFFECT_KEYS[effect])
+    common = {"description": text(problem, entry, data, "description"),
+              "awakens": choice(problem, entry, data, "awakens", RANKS),
+              "resource": choice(problem, entry, data, "resource", RESOURCES),
+              "cost": number(problem, entry, data, "cost", 0, 1000),
+              "cooldown": number(problem, entry, data, "cooldown", 0, 3600)}
     extra: dict[str, Any] = {}
     if effect in ("damage", "heal", "buff"):
-        extra["amount"] = _int(problem, entry, data, "amount", 1, 10_000)
+        extra["amount"] = number(problem, entry, data, "amount", 1, 10_000)
     if effect == "heal":
-        extra["pool"] = _choice(problem, entry, data, "pool", POOLS, "health")
+        extra["pool"] = choice(problem, entry, data, "pool", POOLS, "health")
     if effect == "buff":
-        extra["attribute"] = _choice(problem, entry, data, "attribute", ATTRIBUTES)
-        extra["duration"] = _int(problem, entry, data, "duration", 1, 3600)
+        extra["attribute"] = choice(problem, entry, data, "attribute", ATTRIBUTES)
+        extra["duration"] = number(problem, entry, data, "duration", 1, 3600)
     if effect == "utility":
-        extra["utility"] = _choice(problem, entry, data, "utility", sorted(UTILITIES))
+        extra["utility"] = choice(problem, entry, data, "utility", sorted(UTILITIES))
     if not name:
         return None
     return AbilityTemplate(name, essence_id, effect=effect, **common, **extra)
@@ -158,13 +128,13 @@ def _ability(problem: Problem, essence_id: str, index: int, data: dict[str, Any]
 def _essence(problem: Problem, index: int, data: dict[str, Any]) -> EssenceTemplate | None:
     essence_id = data.get("id")
     entry = f"essence #{index} ({essence_id or '?'})"
-    _unknown_keys(problem, entry, data, _ESSENCE_KEYS)
+    unknown_keys(problem, entry, data, _ESSENCE_KEYS)
     if not isinstance(essence_id, str) or not ESSENCE_ID.match(essence_id):
         problem(entry, "'id' must be 3-20 lowercase letters")
         return None
     if essence_id in RESERVED_NAMES:
         problem(entry, f"'{essence_id}' is a reserved word and cannot name an essence")
-    name = _text(problem, entry, data, "name")
+    name = text(problem, entry, data, "name")
     if name and name.lower() != essence_id:
         problem(entry, f"'name' {name!r} must be the id {essence_id!r} capitalised")
     confluence = data.get("confluence", False)
@@ -175,8 +145,8 @@ def _essence(problem: Problem, index: int, data: dict[str, Any]) -> EssenceTempl
         problem(entry, "an essence needs at least one [[essence.ability]]")
         raw = []
     abilities = [a for i, d in enumerate(raw, 1) if (a := _ability(problem, essence_id, i, d))]
-    return EssenceTemplate(essence_id, name, _text(problem, entry, data, "description"),
-                           _choice(problem, entry, data, "favours", ATTRIBUTES),
+    return EssenceTemplate(essence_id, name, text(problem, entry, data, "description"),
+                           choice(problem, entry, data, "favours", ATTRIBUTES),
                            bool(confluence), tuple(abilities))
 
 
@@ -188,7 +158,7 @@ def _recipes(problem: Problem, data: list[Any], by_id: dict[str, EssenceTemplate
         if not isinstance(recipe, dict):
             problem(entry, "must be a table with 'essences' and 'result'")
             continue
-        _unknown_keys(problem, entry, recipe, {"essences", "result"})
+        unknown_keys(problem, entry, recipe, {"essences", "result"})
         parts = recipe.get("essences")
         result = recipe.get("result")
         if not isinstance(parts, list) or len(set(map(str, parts))) != 3 or len(parts) != 3:
@@ -208,7 +178,7 @@ def _recipes(problem: Problem, data: list[Any], by_id: dict[str, EssenceTemplate
 
 def parse_essences(data: dict[str, Any], problem: Problem) -> Essences:
     """Build and check the essence templates from a parsed essences.toml."""
-    _unknown_keys(problem, "file", data, {"default_confluence", "essence", "confluence"})
+    unknown_keys(problem, "file", data, {"default_confluence", "essence", "confluence"})
     by_id: dict[str, EssenceTemplate] = {}
     ability_names: dict[str, str] = {}
     for index, raw in enumerate(data.get("essence", []), 1):

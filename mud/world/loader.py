@@ -1,5 +1,6 @@
 """Load world/ data files (TOML) into immutable templates, validating everything.
 
+world.toml (settings), items*.toml, essences.toml, monsters.toml, quests.toml and zones/*.toml.
 Every problem is reported with its file and entry, and loading fails if there is any.
 """
 
@@ -8,38 +9,35 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mud.world.essences import EMPTY, Essences, parse_essences
+from mud.world.fields import Problem, number, table_list, text
+from mud.world.items import ItemTemplate, parse_item
+from mud.world.monsters import MonsterTemplate, parse_monster
+from mud.world.quests import QuestTemplate, parse_quest
 
 log = logging.getLogger("mud.world")
 
 DIRECTIONS: tuple[str, ...] = ("north", "east", "south", "west", "up", "down")
 OPPOSITE = {"north": "south", "south": "north", "east": "west", "west": "east",
             "up": "down", "down": "up"}
-ITEM_KINDS = frozenset({"weapon", "armour", "consumable", "essence", "container", "currency",
-                        "quest", "junk"})
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 EXIT_PATTERN = re.compile(r"^[a-z]{2,20}$")
 
-
-@dataclass(frozen=True)
-class ItemTemplate:
-    id: str
-    name: str
-    keywords: tuple[str, ...]
-    kind: str
-    stackable: bool
-    description: str
-    essence: str = ""  # for essence items: the essence it bonds
+__all__ = ["DIRECTIONS", "OPPOSITE", "ItemTemplate", "RoomTemplate", "World", "WorldError",
+           "Zone", "load_world"]
 
 
 @dataclass(frozen=True)
-class FloorSpawn:
-    item_id: str
-    quantity: int
+class Spawn:
+    """Items on a room's floor, or monsters in it, as the world places them."""
+
+    id: str  # item or monster id
+    count: int
 
 
 @dataclass(frozen=True)
@@ -49,13 +47,17 @@ class RoomTemplate:
     name: str
     description: str
     exits: dict[str, str]
-    items: tuple[FloorSpawn, ...] = ()
+    items: tuple[Spawn, ...] = ()
+    monsters: tuple[Spawn, ...] = ()
+    forage: tuple[str, ...] = ()  # items `forage` may find here
 
 
 @dataclass(frozen=True)
 class Zone:
     id: str
     name: str
+    reset: int = 300  # seconds between resets: missing floor items return
+    recovery_room: str = ""  # where characters who die here wake (default: the start room)
 
 
 @dataclass
@@ -65,6 +67,13 @@ class World:
     zones: dict[str, Zone]
     start_room: str
     essences: Essences = EMPTY
+    monsters: dict[str, MonsterTemplate] = field(default_factory=dict)
+    quests: dict[str, QuestTemplate] = field(default_factory=dict)
+    weakness_seconds: int = 60  # how long death's weakness lasts
+
+    def recovery_room(self, room_id: str) -> str:
+        zone = self.zones.get(self.rooms[room_id].zone) if room_id in self.rooms else None
+        return (zone.recovery_room if zone else "") or self.start_room
 
 
 class WorldError(Exception):
@@ -83,20 +92,18 @@ class _Loader:
     def problem(self, path: Path, entry: str, message: str) -> None:
         self.problems.append(f"{path.relative_to(self.root)}: {entry}: {message}")
 
-    def read(self, path: Path) -> dict[str, Any]:
+    def reporter(self, path: Path) -> Problem:
+        return lambda entry, message: self.problem(path, entry, message)
+
+    def read(self, path: Path, required: bool = True) -> dict[str, Any]:
+        if not required and not path.exists():
+            return {}
         try:
             with path.open("rb") as fh:
                 return tomllib.load(fh)
         except (OSError, tomllib.TOMLDecodeError) as exc:
             self.problem(path, "file", str(exc))
             return {}
-
-    def text(self, path: Path, entry: str, data: dict[str, Any], key: str) -> str:
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            self.problem(path, entry, f"'{key}' must be a non-empty string")
-            return ""
-        return value.strip()
 
     def ident(self, path: Path, entry: str, value: Any, what: str) -> str:
         if not isinstance(value, str) or not ID_PATTERN.match(value):
@@ -105,38 +112,24 @@ class _Loader:
             return ""
         return value
 
-    def items(self, path: Path, items: dict[str, ItemTemplate]) -> None:
-        for index, data in enumerate(self.read(path).get("item", [])):
-            entry = f"item #{index + 1} ({data.get('id', '?')})"
-            item_id = self.ident(path, entry, data.get("id"), "id")
-            if item_id in items:
-                self.problem(path, entry, f"duplicate item id '{item_id}'")
-                continue
-            keywords = data.get("keywords")
-            if (not isinstance(keywords, list) or not keywords
-                    or not all(isinstance(k, str) and k.isalpha() and k.islower()
-                               for k in keywords)):
-                self.problem(path, entry, "'keywords' must be a list of lowercase words")
-                keywords = []
-            kind = data.get("kind")
-            if kind not in ITEM_KINDS:
-                self.problem(path, entry, f"kind {kind!r} must be one of {sorted(ITEM_KINDS)}")
-            elif kind == "essence":
-                self.problem(path, entry, "essence items are made from essences.toml; "
-                                          "define the essence there instead")
-            stackable = data.get("stackable", False)
-            if not isinstance(stackable, bool):
-                self.problem(path, entry, "'stackable' must be true or false")
-            name = self.text(path, entry, data, "name")
-            description = self.text(path, entry, data, "description")
-            if item_id:
-                items[item_id] = ItemTemplate(item_id, name, tuple(keywords), str(kind),
-                                              bool(stackable), description)
+    def entries(self, path: Path, key: str, into: dict[str, Any],
+                parse: Callable[[Problem, str, dict[str, Any]], dict[str, Any]],
+                build: Callable[..., Any]) -> None:
+        """Every [[key]] table of a file: checked, then built as build(id, **fields)."""
+        problem = self.reporter(path)
+        data_file = self.read(path, required=False)  # a world may have no monsters or quests
+        for index, data in enumerate(table_list(problem, "file", data_file, key), 1):
+            entry = f"{key} #{index} ({data.get('id', '?')})"
+            entry_id = self.ident(path, entry, data.get("id"), "id")
+            fields = parse(problem, entry, data)
+            if entry_id in into:
+                self.problem(path, entry, f"duplicate {key} id '{entry_id}'")
+            elif entry_id:
+                into[entry_id] = build(entry_id, **fields)
 
     def essences(self, path: Path, items: dict[str, ItemTemplate]) -> Essences:
         """Essence templates, plus an essence item for each bondable essence."""
-        essences = parse_essences(self.read(path),
-                                  lambda entry, message: self.problem(path, entry, message))
+        essences = parse_essences(self.read(path), self.reporter(path))
         for essence in essences.by_id.values():
             if essence.confluence:
                 continue
@@ -150,14 +143,25 @@ class _Loader:
                 essence.id)
         return essences
 
+    def spawns(self, path: Path, entry: str, room: dict[str, Any], key: str, what: str,
+               count_key: str) -> tuple[Spawn, ...]:
+        found = []
+        for raw in table_list(self.reporter(path), entry, room, key):
+            count = number(self.reporter(path), entry, raw, count_key, 1, 1000, 1)
+            found.append(Spawn(str(raw.get(what)), count))
+        return tuple(found)
+
     def zone(self, path: Path, rooms: dict[str, RoomTemplate], zones: dict[str, Zone],
              sources: dict[str, Path]) -> None:
         data = self.read(path)
+        problem = self.reporter(path)
         zone_data = data.get("zone", {})
         zone_id = self.ident(path, "zone", zone_data.get("id"), "zone id")
         if zone_id in zones:
             self.problem(path, "zone", f"duplicate zone id '{zone_id}'")
-        zones[zone_id] = Zone(zone_id, self.text(path, "zone", zone_data, "name"))
+        zones[zone_id] = Zone(zone_id, text(problem, "zone", zone_data, "name"),
+                              number(problem, "zone", zone_data, "reset", 1, 86_400, 300),
+                              str(zone_data.get("recovery_room", "")))
         for index, room in enumerate(data.get("room", [])):
             entry = f"room #{index + 1} ({room.get('id', '?')})"
             room_id = self.ident(path, entry, room.get("id"), "id")
@@ -172,19 +176,19 @@ class _Loader:
             for name in exits:
                 if not EXIT_PATTERN.match(name):
                     self.problem(path, entry, f"exit name {name!r} must be 2-20 lowercase letters")
-            spawns = []
-            for spawn in room.get("items", []):
-                quantity = spawn.get("quantity", 1)
-                if not isinstance(quantity, int) or quantity < 1:
-                    self.problem(path, entry, f"item quantity {quantity!r} must be at least 1")
-                    quantity = 1
-                spawns.append(FloorSpawn(str(spawn.get("item")), quantity))
+            forage = room.get("forage", [])
+            if not isinstance(forage, list) or not all(isinstance(f, str) for f in forage):
+                self.problem(path, entry, "'forage' must be a list of item ids")
+                forage = []
             if room_id:
                 sources[room_id] = path
                 rooms[room_id] = RoomTemplate(
-                    room_id, zone_id, self.text(path, entry, room, "name"),
-                    self.text(path, entry, room, "description"),
-                    {str(k): str(v) for k, v in exits.items()}, tuple(spawns))
+                    room_id, zone_id, text(problem, entry, room, "name"),
+                    text(problem, entry, room, "description"),
+                    {str(k): str(v) for k, v in exits.items()},
+                    self.spawns(path, entry, room, "items", "item", "quantity"),
+                    self.spawns(path, entry, room, "monsters", "monster", "count"),
+                    tuple(forage))
 
     def cross_check(self, world: World, sources: dict[str, Path]) -> None:
         for room in world.rooms.values():
@@ -193,11 +197,58 @@ class _Loader:
                 if target not in world.rooms:
                     self.problem(path, entry, f"exit '{direction}' leads to unknown room "
                                               f"'{target}'")
-            for spawn in room.items:
-                if spawn.item_id not in world.items:
-                    self.problem(path, entry, f"unknown item '{spawn.item_id}'")
+            for item_id in [s.id for s in room.items] + list(room.forage):
+                if item_id not in world.items:
+                    self.problem(path, entry, f"unknown item '{item_id}'")
+            for spawn in room.monsters:
+                if spawn.id not in world.monsters:
+                    self.problem(path, entry, f"unknown monster '{spawn.id}'")
+        for zone in world.zones.values():
+            if zone.recovery_room and zone.recovery_room not in world.rooms:
+                self.problems.append(f"zone {zone.id}: recovery_room '{zone.recovery_room}' "
+                                     "is not a room")
+        self.check_monsters(world)
+        self.check_quests(world)
         if world.start_room not in world.rooms:
             self.problems.append(f"world.toml: start_room '{world.start_room}' is not a room")
+
+    def check_monsters(self, world: World) -> None:
+        path = self.root / "monsters.toml"
+        abilities = {a.name: a for e in world.essences.by_id.values() for a in e.abilities}
+        for monster in world.monsters.values():
+            entry = f"monster {monster.id}"
+            for name in monster.abilities:
+                ability = abilities.get(name)
+                if ability is None:
+                    self.problem(path, entry, f"unknown ability '{name}'")
+                elif ability.effect not in ("damage", "heal"):
+                    self.problem(path, entry, f"ability '{name}' is a {ability.effect}; "
+                                              "monsters use damage and heal abilities")
+            for loot in monster.loot:
+                if loot.item_id not in world.items:
+                    self.problem(path, entry, f"unknown loot item '{loot.item_id}'")
+
+    def check_quests(self, world: World) -> None:
+        path = self.root / "quests.toml"
+        lookup = {"kill": world.monsters, "collect": world.items, "visit": world.rooms,
+                  "deliver": world.items}
+        for quest in world.quests.values():
+            entry = f"quest {quest.id}"
+            giver = world.monsters.get(quest.giver)
+            if giver is None or not giver.peaceful:
+                self.problem(path, entry, f"giver '{quest.giver}' is not a peaceful monster")
+            for required in quest.requires:
+                if required not in world.quests:
+                    self.problem(path, entry, f"requires unknown quest '{required}'")
+            for objective in quest.objectives:
+                if objective.target not in lookup[objective.kind]:
+                    self.problem(path, entry, f"{objective.kind} objective: unknown "
+                                              f"'{objective.target}'")
+                if objective.kind == "deliver" and objective.to not in world.monsters:
+                    self.problem(path, entry, f"deliver to unknown monster '{objective.to}'")
+            for item_id, _ in quest.start_items + quest.reward_items:
+                if item_id not in world.items:
+                    self.problem(path, entry, f"unknown item '{item_id}'")
 
 
 def load_world(root: Path) -> World:
@@ -207,10 +258,13 @@ def load_world(root: Path) -> World:
         raise WorldError([f"{root}: world folder not found"])
     settings = loader.read(root / "world.toml")
     items: dict[str, ItemTemplate] = {}
-    item_files = sorted(root.glob("items*.toml")) + sorted(root.glob("items/*.toml"))
-    for path in item_files:
-        loader.items(path, items)
+    for path in sorted(root.glob("items*.toml")) + sorted(root.glob("items/*.toml")):
+        loader.entries(path, "item", items, parse_item, ItemTemplate)
     essences = loader.essences(root / "essences.toml", items)
+    monsters: dict[str, MonsterTemplate] = {}
+    loader.entries(root / "monsters.toml", "monster", monsters, parse_monster, MonsterTemplate)
+    quests: dict[str, QuestTemplate] = {}
+    loader.entries(root / "quests.toml", "quest", quests, parse_quest, QuestTemplate)
     rooms: dict[str, RoomTemplate] = {}
     zones: dict[str, Zone] = {}
     sources: dict[str, Path] = {}
@@ -218,10 +272,14 @@ def load_world(root: Path) -> World:
     for index, path in enumerate(zone_files, 1):
         log.info("event=world_load step=%d/%d file=%s", index, len(zone_files), path.name)
         loader.zone(path, rooms, zones, sources)
-    world = World(rooms, items, zones, str(settings.get("start_room", "")), essences)
+    weakness = number(loader.reporter(root / "world.toml"), "settings", settings,
+                      "weakness_seconds", 1, 3600, 60)
+    world = World(rooms, items, zones, str(settings.get("start_room", "")), essences, monsters,
+                  quests, weakness)
     loader.cross_check(world, sources)
     if loader.problems:
         raise WorldError(loader.problems)
-    log.info("event=world_loaded zones=%d rooms=%d items=%d essences=%d", len(zones),
-             len(rooms), len(items), len(essences.by_id))
+    log.info("event=world_loaded zones=%d rooms=%d items=%d essences=%d monsters=%d quests=%d",
+             len(zones), len(rooms), len(items), len(essences.by_id), len(monsters),
+             len(quests))
     return world

@@ -1,0 +1,363 @@
+"""Equipment and using things up: wear, wield, remove, equipment, eat, drink, examine.
+
+A worn item is an inventory row whose `slot` holds its slot's index in SLOTS (mud.world.items);
+setting or clearing it marks Part.INVENTORY so the saver writes the row. The rules of what a
+worn item gives are mud.game.equipment's; containers' are mud.game.containers'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mud.commands.context import Context
+from mud.commands.registry import command
+from mud.commands.targets import BadTarget, TargetSpec, parse_target, select
+from mud.game import containers
+from mud.game.equipment import armour, attack, durability_left, is_broken, worn
+from mud.game.model import Character, InventoryItem, Part
+from mud.game.state import FloorItem
+from mud.text import upper_first
+from mud.world.items import SLOTS, ItemTemplate
+
+Thing = InventoryItem | FloorItem
+# how a slot reads in "You wear X on your head"
+_ON = {"offhand": "in your off hand", "head": "on your head", "body": "on your body",
+       "hands": "on your hands", "legs": "on your legs", "feet": "on your feet",
+       "neck": "around your neck"}
+_SLOT_WORDS = {**{s: s for s in SLOTS}, "weapon": "wield", "shield": "offhand"}
+_SHOWN_KEYS = ("durability", "contents")  # metadata examine shows in its own lines
+
+
+def _spec(ctx: Context, text: str, verb: str) -> TargetSpec | None:
+    if not text:
+        ctx.send(f"{verb.capitalize()} what?")
+        return None
+    try:
+        return parse_target(text)
+    except BadTarget as exc:
+        ctx.send(str(exc))
+        return None
+
+
+def _broken(row: Thing, template: ItemTemplate) -> str:
+    return " (broken)" if is_broken(row, template) else ""
+
+
+def _wear_label(row: Thing, template: ItemTemplate) -> str:
+    """'a rusty sword (37/60)', '(0/60) (broken)' when it is spent, no numbers if it never is."""
+    left = durability_left(row, template)
+    if left is None:
+        return template.name
+    return f"{template.name} ({max(left, 0)}/{template.durability}){_broken(row, template)}"
+
+
+def _slot_of(row: InventoryItem) -> str | None:
+    return SLOTS[row.slot] if row.slot is not None and 0 <= row.slot < len(SLOTS) else None
+
+
+def _find_worn(ctx: Context, spec: TargetSpec) -> list[InventoryItem]:
+    return select(list(worn(ctx.ch).values()), spec, ctx.item_words)
+
+
+# -- wearing and wielding -------------------------------------------------------------------
+
+
+def _one_of(ch: Character, row: InventoryItem) -> InventoryItem:
+    """The row itself, or one split off a row holding several (never the case for world items)."""
+    if row.quantity == 1:
+        return row
+    ch.remove_item(row, 1)
+    return ch.add_item(row.item_id, 1, False, row.metadata)
+
+
+def _equip(ctx: Context, verb: str) -> None:
+    """wear/wield: put one carried item into its slot, swapping out what is there."""
+    spec = _spec(ctx, ctx.args, verb)
+    if spec is None:
+        return
+    ch = ctx.ch
+    found = select(ch.carried, spec, ctx.item_words)
+    if not found:
+        already = _find_worn(ctx, spec)
+        if already and spec.keyword is not None:
+            name = ctx.game.item(already[0].item_id).name
+            doing = "wielding" if _slot_of(already[0]) == "wield" else "wearing"
+            ctx.send(f"You are already {doing} {name}.")
+        else:
+            ctx.send("You are not carrying anything." if spec.keyword is None
+                     else f"You don't have any '{spec.keyword}'.")
+        return
+    row = found[0]
+    template = ctx.game.item(row.item_id)
+    wanted = "weapon" if verb == "wield" else "armour"
+    if template.kind != wanted or template.stackable or template.slot_index is None:
+        hint = {"weapon": "; try wield", "armour": "; try wear"}.get(template.kind, "")
+        ctx.send(f"You can't {verb} {template.name}{hint}.")
+        return
+    slot = template.slot
+    old = worn(ch).get(slot)
+    before = len(ch.carried)
+    after = before - (1 if row.quantity == 1 else 0) + (1 if old is not None else 0)
+    if old is not None and after > max(before, ch.inventory_capacity):
+        old_name = ctx.game.item(old.item_id).name
+        ctx.send(f"Your pack has no room for {old_name} ({before}/{ch.inventory_capacity} "
+                 f"stacks), so you can't swap it for {template.name}.")
+        return
+    room = ctx.room
+    if old is not None:
+        old_name = ctx.game.item(old.item_id).name
+        old.slot = None
+        ctx.send(f"You put {old_name} back in your pack.")
+        ctx.game.tell_room(room, f"{ch.name} puts away {old_name}.", exclude=[ch])
+    piece = _one_of(ch, row)
+    piece.slot = template.slot_index
+    ch.mark(Part.INVENTORY)
+    where = "" if verb == "wield" else f" {_ON.get(slot, 'on your ' + slot)}"
+    ctx.send(f"You {verb} {template.name}{_broken(piece, template)}{where}.")
+    if is_broken(piece, template):
+        ctx.send("It is broken and will do you no good until it is mended.")
+    ctx.game.tell_room(room, f"{ch.name} {verb}s {template.name}.", exclude=[ch])
+
+
+@command("wear", category="items")
+def wear(ctx: Context) -> None:
+    """Wear a piece of armour you carry (what was in its slot goes back to your pack).
+
+    Usage: wear <item>      wear 2.helm
+    """
+    _equip(ctx, "wear")
+
+
+@command("wield", category="items")
+def wield(ctx: Context) -> None:
+    """Wield a weapon you carry (a weapon already in hand goes back to your pack).
+
+    Usage: wield <weapon>      wield 2.sword
+    """
+    _equip(ctx, "wield")
+
+
+@command("remove", category="items")
+def remove(ctx: Context) -> None:
+    """Take off something you wear or wield and put it in your pack (it needs a free stack).
+
+    Usage: remove <item>      remove <slot>      remove all
+    Slots: wield (or weapon), offhand, head, body, hands, legs, feet, neck.
+    """
+    if not ctx.args:
+        ctx.send("Remove what?")
+        return
+    ch = ctx.ch
+    slot = _SLOT_WORDS.get(ctx.args.strip().lower())
+    if slot is not None:
+        row = worn(ch).get(slot)
+        if row is None:
+            ctx.send(f"You have nothing in your {slot} slot.")
+            return
+        found = [row]
+    else:
+        spec = _spec(ctx, ctx.args, "remove")
+        if spec is None:
+            return
+        found = _find_worn(ctx, spec)
+        if not found:
+            ctx.send("You are not wearing anything." if spec.keyword is None
+                     else f"You are not wearing any '{spec.keyword}'.")
+            return
+    room = ctx.room
+    for row in found:
+        template = ctx.game.item(row.item_id)
+        if len(ch.carried) >= ch.inventory_capacity:
+            ctx.send(f"Your pack is full ({len(ch.carried)}/{ch.inventory_capacity} stacks);"
+                     f" make room before you remove {template.name}.")
+            return
+        wielded = _slot_of(row) == "wield"
+        row.slot = None
+        ch.mark(Part.INVENTORY)
+        if wielded:
+            ctx.send(f"You stop wielding {template.name}.")
+            ctx.game.tell_room(room, f"{ch.name} stops wielding {template.name}.", exclude=[ch])
+        else:
+            ctx.send(f"You remove {template.name}.")
+            ctx.game.tell_room(room, f"{ch.name} removes {template.name}.", exclude=[ch])
+
+
+@command("equipment", "eq", category="items")
+def equipment(ctx: Context) -> None:
+    """List what you wear and wield, slot by slot, with your attack and armour."""
+    ch, items = ctx.ch, ctx.game.world.items
+    on = worn(ch)
+    lines = ["You are using:"]
+    for slot in SLOTS:
+        row = on.get(slot)
+        lines.append(f"  {slot:<8} "
+                     + ("nothing" if row is None else _wear_label(row, items[row.item_id])))
+    damage, skill = attack(ch, items)
+    lines.append(f"Attack: {damage} base damage ({skill})   Armour: {armour(ch, items)}")
+    ctx.send("\n".join(lines))
+
+
+# -- eating and drinking --------------------------------------------------------------------
+
+
+def consume(ctx: Context, row: InventoryItem) -> None:
+    """Eat or drink one of a carried consumable (the item's own verb): restore its pool, use up
+    one from the stack, tell the player and the room. Also the `use <item>` fallback."""
+    ch = ctx.ch
+    template = ctx.game.item(row.item_id)
+    verb = template.consume
+    if template.kind != "consumable" or not verb or not template.heal_pool:
+        ctx.send(f"You can't use {template.name}.")
+        return
+    if not any(r is row for r in ch.inventory):
+        ctx.send(f"You no longer have {template.name}.")
+        return
+    pool = template.heal_pool
+    gained = ch.change_pool(pool, template.heal_amount)
+    ch.remove_item(row, 1)
+    now, most = getattr(ch, pool), ch.pool_max(pool)
+    if gained:
+        ctx.send(f"You {verb} {template.name} and regain {gained} {pool} ({now}/{most}).")
+    else:
+        ctx.send(f"You {verb} {template.name}; your {pool} is already full ({now}/{most}).")
+    ctx.game.tell_room(ctx.room, f"{ch.name} {verb}s {template.name}.", exclude=[ch])
+
+
+def _consume_command(ctx: Context, verb: str) -> None:
+    spec = _spec(ctx, ctx.args, verb)
+    if spec is None:
+        return
+    found = select(ctx.ch.carried, spec, ctx.item_words)
+    if not found:
+        ctx.send(f"You don't have any '{spec.keyword or 'thing'}'.")
+        return
+    row = found[0]
+    template = ctx.game.item(row.item_id)
+    if template.kind != "consumable" or not template.consume:
+        ctx.send(f"You can't {verb} {template.name}.")
+    elif template.consume != verb:
+        ctx.send(f"You can't {verb} that; try {template.consume}.")
+    else:
+        consume(ctx, row)
+
+
+@command("eat", category="items")
+def eat(ctx: Context) -> None:
+    """Eat something you carry: food and herbs restore a pool.
+
+    Usage: eat <item>      eat bread      eat 2.herb
+    """
+    _consume_command(ctx, "eat")
+
+
+@command("drink", category="items")
+def drink(ctx: Context) -> None:
+    """Drink something you carry: potions and draughts restore a pool.
+
+    Usage: drink <item>
+    """
+    _consume_command(ctx, "drink")
+
+
+# -- examining ------------------------------------------------------------------------------
+
+
+def _nearby(ctx: Context) -> list[tuple[Thing, str]]:
+    """Things within reach, each with where it is: the pack, worn, the floor."""
+    ch = ctx.ch
+    on = [(row, "worn") for row in ch.inventory if row.slot is not None]
+    return ([(row, "pack") for row in ch.carried] + on
+            + [(item, "floor") for item in ctx.room.items])
+
+
+def find_nearby(ctx: Context, text: str) -> tuple[Thing, str] | None:
+    """The item text names among those carried, worn or on the floor (with where it is);
+    None (the player told why) when there is none."""
+    spec = _spec(ctx, text, "examine")
+    if spec is None:
+        return None
+    found = select(_nearby(ctx), spec, lambda pair: ctx.item_words(pair[0]))
+    if not found:
+        ctx.send(f"You see no '{text.strip()}' here.")
+        return None
+    return found[0]
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_plain(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value) or "none"
+    return str(value)
+
+
+def _where(thing: Thing, place: str) -> str:
+    if place == "floor":
+        return "on the floor here"
+    if place == "pack":
+        return "in your pack"
+    slot = _slot_of(thing) if isinstance(thing, InventoryItem) else None
+    return "wielded" if slot == "wield" else f"worn ({slot or '?'})"
+
+
+def contents_lines(ctx: Context, thing: Thing, template: ItemTemplate) -> list[str]:
+    """'A small pouch holds (2/5 stacks):' and its stacks, or that it is empty."""
+    inside = containers.listing(thing, ctx.game.world.items)
+    name = upper_first(template.name)
+    if not inside:
+        return [f"{name} is empty (0/{template.capacity} stacks)."]
+    return ([f"{name} holds ({len(inside)}/{template.capacity} stacks):"]
+            + [f"  {line}" for line in inside])
+
+
+def describe(ctx: Context, thing: Thing, place: str) -> list[str]:
+    """Everything examine shows about one item."""
+    t = ctx.game.item(thing.item_id)
+    count = f" (x{thing.quantity})" if thing.quantity > 1 else ""
+    lines = [f"{upper_first(t.name)}{count}, {t.kind}{_broken(thing, t)}", t.description]
+    if t.kind == "weapon":
+        lines.append(f"  Damage: {t.damage} ({t.skill})")
+    elif t.kind == "armour":
+        lines.append(f"  Armour: {t.armour} ({t.slot} slot)")
+    elif t.kind == "consumable":
+        lines.append(f"  {t.consume.capitalize()} it to restore {t.heal_amount} {t.heal_pool}")
+    elif t.kind == "container":
+        lines.append(f"  Capacity: {t.capacity} stacks")
+    left = durability_left(thing, t)
+    if left is not None:
+        lines.append(f"  Durability: {max(left, 0)}/{t.durability}{_broken(thing, t)}")
+    lines.append(f"  Where: {_where(thing, place)}")
+    for key, value in (thing.metadata or {}).items():
+        if key not in _SHOWN_KEYS:
+            lines.append(f"  {key.replace('_', ' ').capitalize()}: {_plain(value)}")
+    if t.kind == "container":
+        lines += ["  " + line for line in contents_lines(ctx, thing, t)]
+    return lines
+
+
+@command("examine", "exa", category="items")
+def examine(ctx: Context) -> None:
+    """Look closely at an item you carry, wear or see on the floor: its stats, wear and contents.
+
+    Usage: examine <item>      examine 2.sword      examine pouch
+    """
+    if not ctx.args:
+        ctx.send("Examine what?")
+        return
+    found = find_nearby(ctx, ctx.args)
+    if found is not None:
+        ctx.send("\n".join(describe(ctx, *found)))
+
+
+def look_in(ctx: Context, text: str) -> None:
+    """`look in <container>`: what a container carried, worn or on the floor holds. The look
+    command hands its `in ...` form here."""
+    found = find_nearby(ctx, text)
+    if found is None:
+        return
+    thing, _ = found
+    template = ctx.game.item(thing.item_id)
+    if template.kind != "container":
+        ctx.send(f"{upper_first(template.name)} is not a container.")
+        return
+    ctx.send("\n".join(contents_lines(ctx, thing, template)))

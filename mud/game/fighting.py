@@ -1,0 +1,307 @@
+"""Fights in the running game: who attacks whom, the combat round each game tick, monsters'
+abilities, deaths, loot, respawns, aggression and zone resets. Synchronous and in memory; the
+arithmetic is mud.game.combat's."""
+
+from __future__ import annotations
+
+import logging
+
+from mud.game import combat, equipment, quests, skills
+from mud.game.abilities import amount, effective
+from mud.game.combat import Fighter
+from mud.game.mobs import Mob
+from mud.game.model import Ability, Character
+from mud.game.progress import grant
+from mud.game.state import FloorItem, Game, Room
+from mud.text import upper_first
+from mud.world.essences import AbilityTemplate
+
+log = logging.getLogger("mud.combat")
+
+MOB_ABILITY_CHANCE = 0.3  # a round in which a monster with a ready ability uses it
+MOB_REGENERATION = 10  # percent of its health a monster out of combat regains each tick
+
+
+# -- the two sides --------------------------------------------------------------------------
+
+
+def character_fighter(game: Game, ch: Character, now: float, attacking: bool) -> Fighter:
+    """ch's numbers: the weapon skill's level when it attacks, evasion's when it defends."""
+    catalogue, items = game.world.essences, game.world.items
+    skill = equipment.attack(ch, items)[1] if attacking else "evasion"
+    return Fighter(ch.rank, effective(ch, "power", catalogue, now),
+                   effective(ch, "speed", catalogue, now), skills.level_of(ch, skill),
+                   equipment.armour(ch, items), ch.weak_until > now)
+
+
+def mob_fighter(mob: Mob) -> Fighter:
+    t = mob.template
+    return Fighter(t.rank, t.power, t.speed, 0, t.armour)
+
+
+def attack_damage(game: Game, ch: Character, now: float) -> int:
+    """The damage of ch's blow before armour (what `score` shows)."""
+    base = equipment.attack(ch, game.world.items)[0]
+    return combat.blow(base, character_fighter(game, ch, now, attacking=True))
+
+
+# -- starting and ending fights -------------------------------------------------------------
+
+
+def engage(game: Game, ch: Character, mob: Mob, switch: bool = True) -> None:
+    """ch and mob fight; ch turns its blows on mob unless switch is False and it is already
+    fighting another (a monster joining in)."""
+    if switch or ch.fighting is None:
+        ch.fighting = mob
+    ch.resting = False
+    if ch not in mob.attackers:
+        mob.attackers.append(ch)
+    if mob.target is None:
+        mob.target = ch
+    game.fights.add(mob)
+
+
+def disengage(game: Game, ch: Character) -> None:
+    """ch leaves every fight it is in (it fled, walked away, died or left the game)."""
+    ch.fighting = None
+    for mob in list(game.fights):
+        if ch in mob.attackers:
+            mob.attackers.remove(ch)
+        if mob.target is ch:
+            mob.target = mob.attackers[0] if mob.attackers else None
+        if not mob.attackers:
+            game.fights.discard(mob)
+
+
+def foes_of(game: Game, ch: Character) -> list[Mob]:
+    """Monsters fighting ch in its room."""
+    return [m for m in game.fights if m.room_id == ch.room_id and ch in m.attackers]
+
+
+# -- one round ------------------------------------------------------------------------------
+
+
+def combat_round(game: Game, now: float) -> None:
+    """Every fight's exchange of blows for this tick."""
+    for mob in list(game.fights):
+        present = [c for c in mob.attackers if c.room_id == mob.room_id
+                   and game.find_online(c.name) is c]
+        for gone in [c for c in mob.attackers if c not in present]:
+            disengage(game, gone)
+        if not mob.alive or mob not in game.fights:
+            continue
+        for ch in present:
+            if ch.fighting is mob and mob.alive:
+                _character_swings(game, ch, mob, now)
+        if mob.alive and mob.attackers:
+            _mob_acts(game, mob, now)
+
+
+def _character_swings(game: Game, ch: Character, mob: Mob, now: float) -> None:
+    room = game.rooms[mob.room_id]
+    base, skill = equipment.attack(ch, game.world.items)
+    dealt = combat.swing(game.rng, base, character_fighter(game, ch, now, True), mob_fighter(mob))
+    risen = skills.practise(ch, skill, game.rng)
+    if risen:
+        game.tell(ch, f"Your {skills.SKILLS[skill].name.lower()} improves to {risen}.")
+    if not dealt:
+        game.tell(ch, f"You miss {mob.name}.")
+        game.tell_room(room, f"{ch.name} misses {mob.name}.", exclude=[ch])
+        return
+    wielded = equipment.weapon(ch, game.world.items)
+    if wielded and equipment.wear_down(ch, *wielded):
+        game.tell(ch, f"{upper_first(wielded[1].name)} breaks!")
+    game.tell(ch, f"You hit {mob.name} for {dealt}.")
+    game.tell_room(room, f"{ch.name} hits {mob.name}.", exclude=[ch])
+    hurt(game, mob, dealt, ch, now)
+
+
+def _ready_ability(mob: Mob, game: Game, now: float) -> AbilityTemplate | None:
+    wanted = []
+    for name in mob.template.abilities:
+        template = game.world.essences.by_name.get(name)
+        if template is None or mob.ready_at.get(name, 0) > now:
+            continue
+        if template.effect == "heal" and mob.health * 2 > mob.template.health:
+            continue  # heals wait until it is hurt
+        wanted.append(template)
+    return game.rng.choice(wanted) if wanted else None
+
+
+def _mob_acts(game: Game, mob: Mob, now: float) -> None:
+    if mob.target not in mob.attackers:
+        mob.target = mob.attackers[0]
+    target = mob.target
+    assert target is not None
+    room = game.rooms[mob.room_id]
+    ability = _ready_ability(mob, game, now) if game.rng.random() < MOB_ABILITY_CHANCE else None
+    if ability is not None:
+        mob.ready_at[ability.name] = now + ability.cooldown
+        size = amount(ability, mob.template.rank, mob.template.power)
+        if ability.effect == "heal":
+            mob.health = min(mob.template.health, mob.health + size)
+            game.tell_room(room, f"{upper_first(mob.name)} uses {ability.name} and looks "
+                                 "stronger.")
+            return
+        game.tell(target, f"{upper_first(mob.name)} uses {ability.name} on you for {size}!")
+        game.tell_room(room, f"{upper_first(mob.name)} uses {ability.name} on {target.name}.",
+                       exclude=[target])
+        _character_hurt(game, target, size, mob, now)
+        return
+    defender = character_fighter(game, target, now, attacking=False)
+    dealt = combat.swing(game.rng, mob.template.damage, mob_fighter(mob), defender)
+    if not dealt:
+        risen = skills.practise(target, "evasion", game.rng)
+        game.tell(target, f"{upper_first(mob.name)} misses you.")
+        if risen:
+            game.tell(target, f"Your evasion improves to {risen}.")
+        return
+    armour = [(row, game.world.items[row.item_id])
+              for row in equipment.worn(target).values()
+              if game.world.items[row.item_id].kind == "armour"]
+    if armour:
+        row, template = game.rng.choice(armour)
+        if equipment.wear_down(target, row, template):
+            game.tell(target, f"{upper_first(template.name)} breaks!")
+    game.tell(target, f"{upper_first(mob.name)} hits you for {dealt}.")
+    game.tell_room(room, f"{upper_first(mob.name)} hits {target.name}.", exclude=[target])
+    _character_hurt(game, target, dealt, mob, now)
+
+
+# -- damage and death -----------------------------------------------------------------------
+
+
+def hurt(game: Game, mob: Mob, dealt: int, by: Character, now: float) -> None:
+    """Damage mob; at 0 health it dies, drops its loot and rewards the fight's abilities."""
+    mob.health -= dealt
+    if mob.health <= 0:
+        _mob_dies(game, mob, by, now)
+
+
+def used_ability(mob: Mob, ch: Character, ability: Ability) -> None:
+    """Remember that ch used ability on mob: a kill rewards it."""
+    mob.used.setdefault(ch.id, set()).add(ability.id)
+
+
+def _mob_dies(game: Game, mob: Mob, killer: Character, now: float) -> None:
+    room = game.rooms[mob.room_id]
+    name = upper_first(mob.name)
+    game.tell_room(room, f"{name} is dead!")
+    room.mobs.remove(mob)
+    game.fights.discard(mob)
+    if mob.slot is not None:
+        mob.slot.mob, mob.slot.died_at = None, now
+    loot = combat.roll_loot(mob.template, game.rng)
+    for item_id, quantity in loot:
+        _drop(game, room, item_id, quantity)
+    if loot:
+        game.tell_room(room, f"{name} drops " + ", ".join(
+            _label(game, item_id, quantity) for item_id, quantity in loot) + ".")
+    points = combat.ability_progress_for_kill(mob.template.rank)
+    fought = [c for c in room.occupants if c in mob.attackers or c.id in mob.used]
+    for ch in fought:
+        for ability in [a for a in ch.abilities if a.id in mob.used.get(ch.id, ())]:
+            grant(game, ch, ability, points)
+        for quest, objective, count in quests.record(ch, game.world.quests, "kill",
+                                                     mob.template.id):
+            game.tell(ch, f"[{quest.name}] {game.world.monsters[objective.target].name}: "
+                          f"{count}/{objective.count}")
+        if ch.fighting is mob:
+            ch.fighting = None
+            others = foes_of(game, ch)
+            if others:
+                ch.fighting = others[0]
+    log.info("event=monster_killed monster=%s room=%s killer=%s loot=%s", mob.template.id,
+             mob.room_id, killer.name, ",".join(i for i, _ in loot) or "-")
+    mob.attackers.clear()
+
+
+def _character_hurt(game: Game, ch: Character, dealt: int, mob: Mob, now: float) -> None:
+    ch.change_pool("health", -dealt)
+    if ch.health <= 0:
+        character_dies(game, ch, mob, now)
+
+
+def character_dies(game: Game, ch: Character, mob: Mob, now: float) -> None:
+    """ch wakes in its zone's recovery room with a quarter of its pools and a weakness; it
+    loses nothing it carries and nothing bonded."""
+    room = game.room_of(ch)
+    disengage(game, ch)
+    game.tell(ch, f"{upper_first(mob.name)} strikes you down. Everything goes dark...")
+    game.tell_room(room, f"{ch.name} has been slain by {mob.name}!", exclude=[ch])
+    ch.health = combat.pools_after_death(ch.max_health)
+    for pool in ("mana", "stamina"):
+        setattr(ch, pool, min(getattr(ch, pool), combat.pools_after_death(ch.pool_max(pool))))
+    ch.weak_until = now + game.world.weakness_seconds
+    ch.resting = False
+    arrived = game.move(ch, game.world.recovery_room(room.id))  # marks the character dirty
+    game.tell(ch, f"You wake in {arrived.template.name}, weak and shaking. You will be weak "
+                  f"for {game.world.weakness_seconds} seconds.")
+    game.tell_room(arrived, f"{ch.name} stumbles in, pale and shaking.", exclude=[ch])
+    log.info("event=character_died character=%s monster=%s room=%s", ch.name,
+             mob.template.id, room.id)
+
+
+# -- the world's clock ----------------------------------------------------------------------
+
+
+def _label(game: Game, item_id: str, quantity: int) -> str:
+    name = game.world.items[item_id].name
+    return f"{name} (x{quantity})" if quantity > 1 else name
+
+
+def _drop(game: Game, room: Room, item_id: str, quantity: int) -> None:
+    if game.world.items[item_id].stackable:
+        pile = next((f for f in room.items if f.item_id == item_id and not f.metadata), None)
+        if pile is not None:
+            pile.quantity += quantity
+        else:
+            room.items.append(FloorItem(item_id, quantity))
+    else:
+        room.items.extend(FloorItem(item_id) for _ in range(quantity))
+
+
+def aggression(game: Game) -> None:
+    """Aggressive monsters attack a connected character in their room."""
+    for slot in game.slots:
+        mob = slot.mob
+        if mob is None or not mob.template.aggressive or mob.in_combat:
+            continue
+        prey = [c for c in game.rooms[mob.room_id].occupants if game.is_connected(c)]
+        if prey:
+            target = game.rng.choice(prey)
+            mob.target = target
+            game.tell(target, f"{upper_first(mob.name)} attacks you!")
+            game.tell_room(game.rooms[mob.room_id], f"{upper_first(mob.name)} attacks "
+                                                    f"{target.name}!", exclude=[target])
+            engage(game, target, mob, switch=False)
+
+
+def respawn(game: Game, now: float) -> None:
+    """Dead monsters whose time has come return; resting monsters heal."""
+    for slot in game.slots:
+        mob = slot.mob
+        if mob is None:
+            if now - slot.died_at >= game.world.monsters[slot.monster_id].respawn:
+                mob = game.spawn(slot)
+                game.tell_room(game.rooms[slot.room_id], f"{upper_first(mob.name)} arrives.")
+        elif not mob.in_combat and mob.health < mob.template.health:
+            mob.health = min(mob.template.health,
+                             mob.health + max(1, mob.template.health * MOB_REGENERATION // 100))
+
+
+def reset_zone(game: Game, zone_id: str) -> int:
+    """Put back the floor items a zone's rooms are missing (never more than the world places
+    there); what players carry is not touched. Returns how many items came back."""
+    returned = 0
+    for room in game.rooms.values():
+        if room.template.zone != zone_id:
+            continue
+        for spawn in room.template.items:
+            present = sum(f.quantity for f in room.items if f.item_id == spawn.id)
+            missing = spawn.count - present
+            if missing > 0:
+                _drop(game, room, spawn.id, missing)
+                returned += missing
+    return returned
+

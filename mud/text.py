@@ -1,0 +1,9 @@
+"""Small helpers for the text players read."""
+
+from __future__ import annotations
+
+
+def upper_first(text: str) -> str:
+    """Start a sentence with text: 'red Hessa' stays 'Red Hessa' (str.capitalize would give
+    'Red hessa')."""
+    return text[:1].upper() + text[1:]
