@@ -42,6 +42,15 @@ damage = 500
 respawn = 1
 
 [[monster]]
+id = "test_clerk"
+name = "the test clerk"
+keywords = ["clerk"]
+description = "A clerk who takes papers."
+peaceful = true
+health = 10
+damage = 1
+
+[[monster]]
 id = "test_elder"
 name = "the test elder"
 keywords = ["elder"]
@@ -64,6 +73,21 @@ count = 1
 [quest.reward]
 items = [ { item = "tide_essence", quantity = 1 } ]
 progress = 2
+
+[[quest]]
+id = "test_paperwork"
+name = "Paperwork"
+giver = "test_elder"
+description = "Take this map to the clerk, south of here."
+completion = "Filed at last."
+start_items = [ { item = "faded_map", quantity = 1 } ]
+[[quest.objective]]
+deliver = "faded_map"
+to = "test_clerk"
+[[quest.objective]]
+visit = "test_recovery"
+[quest.reward]
+items = [ { item = "copper_coin", quantity = 7 } ]
 '''
 
 TEST_ZONE = '''
@@ -93,6 +117,7 @@ id = "test_recovery"
 name = "Test Recovery"
 description = "Cots and bandages."
 exits = { north = "test_arena" }
+monsters = [ { monster = "test_clerk", count = 1 } ]
 '''
 
 
@@ -254,3 +279,21 @@ async def test_use_eats_a_consumable_and_gifts_only_go_to_npcs_who_want_them(
     assert "The test elder does not want a loaf of bread." in await client.command(
         "give bread elder")
     assert "a loaf of bread" in await client.command("inventory")
+
+
+async def test_a_delivery_quest(arena: ServerProcess) -> None:
+    client, _ = await join(arena)
+    assert "2. Paperwork (the test elder)" in await client.command("quest list")
+    accepted = await client.command("quest accept paperwork")
+    assert "The test elder gives you a faded map." in accepted
+    assert "Give a faded map to the test clerk: 0/1" in accepted
+    assert "You have nothing to turn in here." in await client.command("quest complete")
+    assert "[Paperwork] You have found Test Recovery." in await client.command("south")
+    delivered = await client.command("give map clerk")
+    assert "You give a faded map to the test clerk." in delivered
+    assert "[Paperwork] Give a faded map to the test clerk: 1/1" in delivered
+    assert "a faded map" not in await client.command("inventory")
+    await client.command("north")
+    done = await client.command("quest complete")
+    assert "You complete 'Paperwork'!" in done and "Filed at last." in done
+    assert "a copper coin (x7)" in await client.command("inventory")

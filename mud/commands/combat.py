@@ -148,7 +148,7 @@ def forage(ctx: Context) -> None:
     else:
         _gather(ctx, room, game.rng.choice(room.template.forage))
     if risen:
-        ctx.send(f"Your herbalism improves to {risen}.")
+        ctx.send(skills.risen_message("herbalism", risen))
 
 
 def _gather(ctx: Context, room: Room, item_id: str) -> None:

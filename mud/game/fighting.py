@@ -103,7 +103,7 @@ def _character_swings(game: Game, ch: Character, mob: Mob, now: float) -> None:
     dealt = combat.swing(game.rng, base, character_fighter(game, ch, now, True), mob_fighter(mob))
     risen = skills.practise(ch, skill, game.rng)
     if risen:
-        game.tell(ch, f"Your {skills.SKILLS[skill].name.lower()} improves to {risen}.")
+        game.tell(ch, skills.risen_message(skill, risen))
     if not dealt:
         game.tell(ch, f"You miss {mob.name}.")
         game.tell_room(room, f"{ch.name} misses {mob.name}.", exclude=[ch])
@@ -154,7 +154,7 @@ def _mob_acts(game: Game, mob: Mob, now: float) -> None:
         risen = skills.practise(target, "evasion", game.rng)
         game.tell(target, f"{upper_first(mob.name)} misses you.")
         if risen:
-            game.tell(target, f"Your evasion improves to {risen}.")
+            game.tell(target, skills.risen_message("evasion", risen))
         return
     armour = [(row, game.world.items[row.item_id])
               for row in equipment.worn(target).values()

@@ -59,3 +59,9 @@ def practise(ch: Character, skill_id: str, rng: random.Random, amount: int = 1) 
         risen = skill.level
     ch.mark(Part.SKILLS)
     return risen
+
+
+def risen_message(skill_id: str, level: int) -> str:
+    name = SKILLS[skill_id].name.lower()
+    return (f"You begin to learn {name}." if level == 1
+            else f"Your {name} improves to {level}.")
