@@ -68,6 +68,7 @@ def route(world: World, start: str, goal: str) -> list[str]:
 class Fighter:
     def __init__(self, client: TelnetClient, world: World, goal: str, stats: FightStats) -> None:
         self.client, self.world, self.goal, self.stats = client, world, goal, stats
+        self.arrived = asyncio.Event()  # at its battleground for the first time
         self.names = {room.name: room.id for room in world.rooms.values()}
         self.hostile = {m.name.capitalize(): m for m in world.monsters.values()
                         if not m.peaceful}
@@ -95,6 +96,7 @@ class Fighter:
                     await self._outcome()
                     return
             return
+        self.arrived.set()
         foes = [m for name, m in self.hostile.items() if f"{name} is here" in text]
         if not foes:
             await asyncio.sleep(2)
@@ -114,15 +116,20 @@ class Fighter:
         await self.client.drain()
 
 
-async def start_fighters(clients: list[TelnetClient], stop_at: float
+async def start_fighters(clients: list[TelnetClient], stop_at: float, timeout: float = 120.0
                          ) -> tuple[list[asyncio.Task[None]], FightStats]:
-    """Send logged-in clients to fight, spread over the battlegrounds of every zone."""
+    """Send logged-in clients to fight, spread over the battlegrounds of every zone; return
+    once every one has reached its battleground (or timeout has passed)."""
     world = load_world(WORLD_DIR)
     rooms = battlegrounds(world)
     stats = FightStats(fighters=len(clients), rooms=min(len(rooms), len(clients)),
                        zones=len({world.rooms[r].zone for r in rooms[:len(clients)]}))
-    tasks = [asyncio.create_task(Fighter(c, world, rooms[i % len(rooms)], stats).run(stop_at))
-             for i, c in enumerate(clients)]
+    fighters = [Fighter(c, world, rooms[i % len(rooms)], stats) for i, c in enumerate(clients)]
+    tasks = [asyncio.create_task(f.run(stop_at)) for f in fighters]
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            for fighter in fighters:
+                await fighter.arrived.wait()
     return tasks, stats
 
 

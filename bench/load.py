@@ -234,12 +234,10 @@ async def main(args: argparse.Namespace) -> dict:
         await log_in_all(fighters, args.login_concurrency, args.login_timeout, [])
     progress(f"{adapter.name}: {len(results.login_ms)} in after {login_seconds:.1f}s; "
              f"running {args.workload} {args.mode} loop for {args.seconds}s")
+    fight_tasks, fight_stats = await start_fighters(  # they walk to their battlegrounds
+        [f.client for f in fighters if f.logged_in and f.client], time.perf_counter()
+        + args.seconds + args.timeout + 180)
     stop_at = time.perf_counter() + args.seconds
-    fight_tasks, fight_stats = await start_fighters(
-        [f.client for f in fighters if f.logged_in and f.client], stop_at + args.timeout)
-    if fighters:
-        await asyncio.sleep(5)  # they walk to their battlegrounds and start fighting
-        stop_at += 5
     tasks = [asyncio.create_task(run_player(p, args, results, stop_at)) for p in playing]
     storm_players: list[Player] = []
     storm_seconds = 0.0
