@@ -8,7 +8,7 @@ import time
 from mud.commands.context import Context
 from mud.commands.info import show_room
 from mud.commands.registry import command
-from mud.commands.targets import BadTarget, parse_target, select
+from mud.commands.targets import select
 from mud.game import combat, equipment, skills
 from mud.game.fighting import character_fighter, disengage, engage, foes_of, mob_fighter
 from mud.game.mobs import Mob
@@ -18,12 +18,10 @@ from mud.text import upper_first
 FORAGE_COST = 5  # stamina
 
 
-def find_mob(ctx: Context, text: str) -> Mob | None:
+def find_mob(ctx: Context, text: str, verb: str) -> Mob | None:
     """The monster in the room a target names (`wolf`, `2.wolf`); None, told why, if none."""
-    try:
-        spec = parse_target(text)
-    except BadTarget as exc:
-        ctx.send(str(exc))
+    spec = ctx.target_spec(text, verb)
+    if spec is None:
         return None
     found = select(ctx.room.mobs, spec, lambda m: m.keywords) if spec.keyword else []
     if not found:
@@ -38,10 +36,7 @@ def kill(ctx: Context) -> None:
 
     Usage: kill <monster>      kill 2.wolf
     """
-    if not ctx.args:
-        ctx.send("Kill what?")
-        return
-    mob = find_mob(ctx, ctx.args)
+    mob = find_mob(ctx, ctx.args, "kill")
     if mob is None:
         return
     ch = ctx.ch
@@ -85,10 +80,7 @@ def consider(ctx: Context) -> None:
 
     Usage: consider <monster>
     """
-    if not ctx.args:
-        ctx.send("Consider what?")
-        return
-    mob = find_mob(ctx, ctx.args)
+    mob = find_mob(ctx, ctx.args, "consider")
     if mob is None:
         return
     if mob.template.peaceful:

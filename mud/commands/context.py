@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mud.commands.targets import BadTarget, TargetSpec, parse_target
 from mud.game.model import Character, InventoryItem
 from mud.game.state import FloorItem, Game, Room
 
@@ -39,6 +40,18 @@ class Context:
 
     def send(self, text: str) -> None:
         self.session.send(text)
+
+    def target_spec(self, text: str, verb: str) -> TargetSpec | None:
+        """The target text names (`sword`, `2.sword`, `all.coin`); None, and the player told
+        why, when there is none or it is malformed."""
+        if not text:
+            self.send(f"{verb.capitalize()} what?")
+            return None
+        try:
+            return parse_target(text)
+        except BadTarget as exc:
+            self.send(str(exc))
+            return None
 
     def confirm(self, question: str, what: str, action: Callable[[], Awaitable[None]]) -> None:
         """Ask question; a 'yes' runs action, anything else cancels it."""

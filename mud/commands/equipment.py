@@ -11,7 +11,7 @@ from typing import Any
 
 from mud.commands.context import Context
 from mud.commands.registry import command
-from mud.commands.targets import BadTarget, TargetSpec, parse_target, select
+from mud.commands.targets import TargetSpec, select
 from mud.game import containers
 from mud.game.equipment import armour, attack, durability_left, is_broken, worn
 from mud.game.model import Character, InventoryItem, Part
@@ -26,17 +26,6 @@ _ON = {"offhand": "in your off hand", "head": "on your head", "body": "on your b
        "neck": "around your neck"}
 _SLOT_WORDS = {**{s: s for s in SLOTS}, "weapon": "wield", "shield": "offhand"}
 _SHOWN_KEYS = ("durability", "contents")  # metadata examine shows in its own lines
-
-
-def _spec(ctx: Context, text: str, verb: str) -> TargetSpec | None:
-    if not text:
-        ctx.send(f"{verb.capitalize()} what?")
-        return None
-    try:
-        return parse_target(text)
-    except BadTarget as exc:
-        ctx.send(str(exc))
-        return None
 
 
 def _broken(row: Thing, template: ItemTemplate) -> str:
@@ -72,7 +61,7 @@ def _one_of(ch: Character, row: InventoryItem) -> InventoryItem:
 
 def _equip(ctx: Context, verb: str) -> None:
     """wear/wield: put one carried item into its slot, swapping out what is there."""
-    spec = _spec(ctx, ctx.args, verb)
+    spec = ctx.target_spec(ctx.args, verb)
     if spec is None:
         return
     ch = ctx.ch
@@ -156,7 +145,7 @@ def remove(ctx: Context) -> None:
             return
         found = [row]
     else:
-        spec = _spec(ctx, ctx.args, "remove")
+        spec = ctx.target_spec(ctx.args, "remove")
         if spec is None:
             return
         found = _find_worn(ctx, spec)
@@ -224,7 +213,7 @@ def consume(ctx: Context, row: InventoryItem) -> None:
 
 
 def _consume_command(ctx: Context, verb: str) -> None:
-    spec = _spec(ctx, ctx.args, verb)
+    spec = ctx.target_spec(ctx.args, verb)
     if spec is None:
         return
     found = select(ctx.ch.carried, spec, ctx.item_words)
@@ -273,7 +262,7 @@ def _nearby(ctx: Context) -> list[tuple[Thing, str]]:
 def find_nearby(ctx: Context, text: str) -> tuple[Thing, str] | None:
     """The item text names among those carried, worn or on the floor (with where it is);
     None (the player told why) when there is none."""
-    spec = _spec(ctx, text, "examine")
+    spec = ctx.target_spec(text, "examine")
     if spec is None:
         return None
     found = select(_nearby(ctx), spec, lambda pair: ctx.item_words(pair[0]))

@@ -7,23 +7,12 @@ from __future__ import annotations
 from mud.commands.context import Context
 from mud.commands.quests import deliver
 from mud.commands.registry import command
-from mud.commands.targets import BadTarget, TargetSpec, parse_target, select
+from mud.commands.targets import TargetSpec, select
 from mud.game import containers
 from mud.game.containers import ContainerError
 from mud.game.model import Character, InventoryItem
 from mud.game.state import FloorItem
 from mud.text import upper_first
-
-
-def _spec(ctx: Context, text: str, verb: str) -> TargetSpec | None:
-    if not text:
-        ctx.send(f"{verb.capitalize()} what?")
-        return None
-    try:
-        return parse_target(text)
-    except BadTarget as exc:
-        ctx.send(str(exc))
-        return None
 
 
 def _amount(spec: TargetSpec, available: int) -> int:
@@ -61,7 +50,7 @@ def _not_carried(ctx: Context, spec: TargetSpec) -> str:
 
 def _container(ctx: Context, text: str, verb: str) -> InventoryItem | None:
     """The container text names among the rows carried in the pack (the player told when not)."""
-    spec = _spec(ctx, text, verb)
+    spec = ctx.target_spec(text, verb)
     if spec is None:
         return None
     found = select(_carried(ctx.ch), spec, ctx.item_words)
@@ -88,7 +77,7 @@ def get(ctx: Context) -> None:
     if parts is not None:
         _get_from(ctx, *parts)
         return
-    spec = _spec(ctx, ctx.args, "get")
+    spec = ctx.target_spec(ctx.args, "get")
     if spec is None:
         return
     room, ch = ctx.room, ctx.ch
@@ -118,7 +107,7 @@ def drop(ctx: Context) -> None:
 
     Usage: drop <item>      drop 2.sword      drop all.coin      drop 3 coin      drop all
     """
-    spec = _spec(ctx, ctx.args, "drop")
+    spec = ctx.target_spec(ctx.args, "drop")
     if spec is None:
         return
     room, ch = ctx.room, ctx.ch
@@ -154,7 +143,7 @@ def give(ctx: Context) -> None:
     name = words.pop()
     if len(words) > 1 and words[-1].lower() == "to":
         words.pop()
-    spec = _spec(ctx, " ".join(words), "give")
+    spec = ctx.target_spec(" ".join(words), "give")
     if spec is None:
         return
     ch, room = ctx.ch, ctx.room
@@ -192,7 +181,7 @@ def _get_from(ctx: Context, item_text: str, container_text: str) -> None:
     container = _container(ctx, container_text, "get from")
     if container is None:
         return
-    spec = _spec(ctx, item_text, "get")
+    spec = ctx.target_spec(item_text, "get")
     if spec is None:
         return
     ch, room = ctx.ch, ctx.room
@@ -228,7 +217,7 @@ def put(ctx: Context) -> None:
     container = _container(ctx, parts[1], "put in")
     if container is None:
         return
-    spec = _spec(ctx, parts[0], "put")
+    spec = ctx.target_spec(parts[0], "put")
     if spec is None:
         return
     ch, room = ctx.ch, ctx.room
