@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from psycopg_pool import AsyncConnectionPool
 
 from mud.auth import LoginThrottle, Passwords
+from mud.cluster.bus import Bus, Presence
+from mud.cluster.redis import RedisLink, open_redis
+from mud.cluster.relay import Relay
 from mud.config import Settings
 from mud.game.abilities import awaken
 from mud.game.clock import Clock
@@ -25,7 +28,7 @@ from mud.monitor import GcMonitor, LagMonitor, open_fds, rss_kib
 from mud.net.telnet import TelnetConnection, start_listener
 from mud.session import Session
 from mud.store.characters import CharacterRepository
-from mud.store.database import open_database
+from mud.store.database import open_database, redact_url
 from mud.store.players import PlayerRepository
 from mud.store.saver import Saver
 from mud.world.loader import World, load_world
@@ -43,7 +46,8 @@ class ServerStats:
 
 
 class MudServer:
-    def __init__(self, settings: Settings, world: World, pool: AsyncConnectionPool) -> None:
+    def __init__(self, settings: Settings, world: World, pool: AsyncConnectionPool,
+                 redis: RedisLink) -> None:
         self.settings = settings
         self.world = world
         self.pool = pool
@@ -52,6 +56,9 @@ class MudServer:
         self.players = PlayerRepository(pool)
         self.characters = CharacterRepository(pool)
         self.saver = Saver(pool, settings.save_interval)
+        self.bus = Bus(redis, settings.redis_prefix, settings.process_name)
+        self.bus.local = self._presences
+        self.relay = Relay(self)
         self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
                                    settings.hash_workers)
         self.login_throttle = LoginThrottle(settings.login_fail_delay, settings.login_lockout)
@@ -76,6 +83,7 @@ class MudServer:
         gc.freeze()
         gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         self.saver.start()
+        self.bus.start()
         self.lag.start()
         self.gc.start()
         if self.settings.stats_interval > 0:
@@ -175,6 +183,7 @@ class MudServer:
             session.send(f"Welcome, {ch.name}.")
             self.game.tell_room(room, f"{ch.name} has entered the game.", exclude=[ch])
         log.info("event=enter character=%s resumed=%s room=%s", ch.name, was_here, ch.room_id)
+        self._spawn(self.bus.announce(self._presence(ch)))
         session.show_room()
 
     async def leave_game(self, ch: Character, session: Session | None) -> bool:
@@ -187,10 +196,19 @@ class MudServer:
         self.game.unplace(ch)
         self.game.tell_room(room, f"{ch.name} has left the game.")
         self._departed.add(ch.id)
+        self._spawn(self.bus.depart(ch.name))
         saved = await self.saver.flush()
         self._evict_departed()
         log.info("event=leave character=%s saved=%s", ch.name, saved)
         return saved
+
+    def _presence(self, ch: Character) -> Presence:
+        zone = self.world.rooms[ch.room_id].zone if ch.room_id in self.world.rooms else ""
+        return Presence(ch.name, ch.rank, self.bus.process_id, zone,
+                        not self.game.is_connected(ch))
+
+    def _presences(self) -> list[Presence]:
+        return [self._presence(ch) for ch in self.game.present()]
 
     def link_lost(self, ch: Character, session: Session) -> None:
         if self.game.players.get(ch.id) is not session:
@@ -224,6 +242,8 @@ class MudServer:
         if self._listener is not None:
             self._listener.close()
         self.game.tell_all("The server is shutting down. Your character is being saved.")
+        await self.bus.publish("notice", text=f"Server {self.bus.process_id} is shutting "
+                                              "down; its players will be back shortly.")
         await self.saver.stop()
         saved = False
         for attempt in range(SHUTDOWN_FLUSH_TRIES):
@@ -236,6 +256,9 @@ class MudServer:
                           "The server is going down. Goodbye!")
         for task in list(self._tasks):
             task.cancel()
+        for ch in self.game.present():
+            await self.bus.depart(ch.name)
+        await self.bus.stop()
         self.lag.stop()
         self.gc.stop()
         self.passwords.close()
@@ -246,14 +269,17 @@ class MudServer:
 async def serve(settings: Settings) -> int:
     """Run the server until SIGTERM or SIGINT. Returns the process exit code."""
     world = load_world(settings.world_path)
-    async with open_database(settings.database_url, settings.data_path) as db:
+    async with open_database(settings.database_url, settings.data_path) as db, \
+            open_redis(settings.redis_url, settings.data_path) as redis:
         where = db.where
-        server = MudServer(settings, world, db.pool)
+        server = MudServer(settings, world, db.pool, redis)
         await server.start()
-        print(f"mud: telnet listening on {settings.host}:{server.port}; database: {where}",
+        print(f"mud: telnet listening on {settings.host}:{server.port}; database: {where};"
+              f" redis: {redact_url(redis.url)}; process: {server.bus.process_id}",
               flush=True)
-        log.info("event=listening host=%s port=%d database=%r", settings.host, server.port,
-                 where)
+        log.info("event=listening host=%s port=%d database=%r redis=%r process=%s",
+                 settings.host, server.port, where, redact_url(redis.url),
+                 server.bus.process_id)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,13 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
     "stats_interval": ("MUD_STATS_INTERVAL", 60.0, float,
                        "seconds between event=stats log lines; 0 = none"),
     "tick_interval": ("MUD_TICK_INTERVAL", 3.0, float,
-                      "seconds between game ticks (regeneration)"),
+                      "seconds between game ticks (combat rounds, regeneration)"),
+    "redis_url": ("MUD_REDIS_URL", None, str,
+                  "Redis URL shared by the game's processes; unset runs an embedded one"),
+    "redis_prefix": ("MUD_REDIS_PREFIX", "mud", str,
+                     "prefix of every Redis key: processes of one game share it"),
+    "process_id": ("MUD_PROCESS_ID", None, str,
+                   "this process's name in logs and `who` (default: host-pid)"),
 }
 
 
@@ -67,6 +74,9 @@ class Settings:
     login_lockout: float
     stats_interval: float
     tick_interval: float
+    redis_url: str | None
+    redis_prefix: str
+    process_id: str | None
 
     @classmethod
     def load(cls, flags: dict[str, Any] | None = None,
@@ -97,6 +107,10 @@ class Settings:
         if self.world_dir:
             return Path(self.world_dir)
         return Path(__file__).resolve().parent.parent / "world"
+
+    @property
+    def process_name(self) -> str:
+        return self.process_id or f"{socket.gethostname().split('.')[0][:20]}-{os.getpid()}"
 
     @property
     def data_path(self) -> Path:

@@ -52,6 +52,8 @@ class Session:
         self.character: Character | None = None
         self.playing = False
         self.pending: Confirmation | None = None  # a question the next line answers
+        self.channels_off: set[str] = set()  # channels this player turned off
+        self.reply_to: str | None = None  # who last sent a tell
         self.connected_at = time.time()
         self.last_input = self.connected_at
         self._out: list[str] = []

@@ -52,6 +52,23 @@ def pg_admin_url() -> str:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest_asyncio.fixture(scope="session")
+async def redis_url() -> AsyncIterator[str]:
+    """A Redis for the servers under test: MUD_TEST_REDIS_URL, else an embedded one. Each
+    server gets a key prefix of its own unless a test makes several share one."""
+    url = os.environ.get("MUD_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    from mud.cluster.redis import EmbeddedRedis
+
+    folder = Path(tempfile.mkdtemp(prefix="mud-test-redis-"))
+    embedded = EmbeddedRedis(folder)
+    yield await embedded.start()
+    await embedded.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _with_dbname(url: str, name: str) -> str:
     conninfo = psycopg.conninfo.conninfo_to_dict(url)
     conninfo["dbname"] = name
@@ -80,8 +97,11 @@ class ServerProcess:
     """`mud serve` as a real child process."""
 
     def __init__(self, database_url: str, log_path: Path, save_interval: float = 0.3,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, redis_url: str = "",
+                 redis_prefix: str | None = None) -> None:
         self.database_url = database_url
+        self.redis_url = redis_url
+        self.redis_prefix = redis_prefix or f"test{uuid.uuid4().hex[:10]}"
         self.log_path = log_path
         self.save_interval = save_interval
         self.extra_env = extra_env or {}
@@ -90,6 +110,7 @@ class ServerProcess:
 
     async def start(self) -> ServerProcess:
         env = {**os.environ, "MUD_DATABASE_URL": self.database_url,
+               "MUD_REDIS_URL": self.redis_url, "MUD_REDIS_PREFIX": self.redis_prefix,
                "MUD_SAVE_INTERVAL": str(self.save_interval), "MUD_HOST": "127.0.0.1",
                "MUD_TELNET_PORT": "0", "MUD_LOG_LEVEL": "INFO",
                # tests open many connections from one address and fail passwords on purpose
@@ -124,13 +145,14 @@ class ServerProcess:
 
 
 @pytest_asyncio.fixture
-async def server_factory(make_database: Callable[[], str], tmp_path: Path
+async def server_factory(make_database: Callable[[], str], tmp_path: Path, redis_url: str
                          ) -> AsyncIterator[Callable[..., Awaitable[ServerProcess]]]:
     """Start servers of one's own (for restarts and signals); all are stopped afterwards."""
     started: list[ServerProcess] = []
 
     async def start(database_url: str | None = None, **kwargs: object) -> ServerProcess:
         """database_url None: a fresh test database; "": the server's own embedded one."""
+        kwargs.setdefault("redis_url", redis_url)
         server = ServerProcess(make_database() if database_url is None else database_url,
                                tmp_path / f"server{len(started)}.log", **kwargs)  # type: ignore[arg-type]
         started.append(server)
@@ -144,11 +166,11 @@ async def server_factory(make_database: Callable[[], str], tmp_path: Path
 
 
 @pytest_asyncio.fixture(scope="session")
-async def server(make_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
-                 ) -> AsyncIterator[ServerProcess]:
+async def server(make_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory,
+                 redis_url: str) -> AsyncIterator[ServerProcess]:
     """One shared server for the tests that need no restarts."""
-    proc = await ServerProcess(make_database(),
-                               tmp_path_factory.mktemp("server") / "server.log").start()
+    proc = await ServerProcess(make_database(), tmp_path_factory.mktemp("server") / "server.log",
+                               redis_url=redis_url).start()
     yield proc
     await proc.stop()
 

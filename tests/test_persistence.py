@@ -144,14 +144,17 @@ async def test_database_outage_loses_nothing(server_factory) -> None:
 async def test_zero_config_runs_an_embedded_database_that_survives_restarts(
         server_factory, tmp_path) -> None:
     data = tmp_path / "data"
-    server = await server_factory("", extra_env={"MUD_DATA_DIR": str(data)})
+    server = await server_factory("", redis_url="", extra_env={"MUD_DATA_DIR": str(data)})
     alice, name = await join(server)
     await alice.command("west")
+    assert (data / "redis" / "redis.sock").is_socket()  # the embedded Redis, socket only
+    assert "[chat] " + name.capitalize() + ": hello" in await alice.command("chat hello")
     assert await server.stop() == 0
     pid_file = data / "postgres" / "postmaster.pid"
     assert (data / "postgres" / "PG_VERSION").exists()
     assert not pid_file.exists(), "the embedded PostgreSQL must stop with the server"
-    again = await server_factory("", extra_env={"MUD_DATA_DIR": str(data)})
+    assert not (data / "redis" / "redis.sock").exists(), "and the embedded Redis too"
+    again = await server_factory("", redis_url="", extra_env={"MUD_DATA_DIR": str(data)})
     _, welcome = await rejoin(again, name)
     assert "Temple Walk" in welcome
     assert await again.stop() == 0

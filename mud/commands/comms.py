@@ -1,7 +1,9 @@
-"""Talking: say, emote, tell."""
+"""Talking: say, emote, tell and reply (to anyone in any process of the game), and the
+channels everyone hears: chat, ooc, newbie."""
 
 from __future__ import annotations
 
+from mud.cluster.relay import CHANNELS, channel_line
 from mud.commands.context import Context
 from mud.commands.registry import command
 
@@ -26,22 +28,106 @@ def emote(ctx: Context) -> None:
 
 
 @command("tell", category="communication")
-def tell(ctx: Context) -> None:
+async def tell(ctx: Context) -> None:
     """Send a private message to a character anywhere in the game. Usage: tell <name> <message>"""
     name, _, message = ctx.args.partition(" ")
     message = message.strip()
     if not name or not message:
         ctx.send("Usage: tell <name> <message>")
         return
-    target = ctx.game.find_online(name)
-    if target is None:
-        ctx.send(f"No one called '{name}' is playing.")
+    await _tell(ctx, name, message)
+
+
+@command("reply", category="communication")
+async def reply(ctx: Context) -> None:
+    """Answer whoever last told you something. Usage: reply <message>"""
+    if ctx.session.reply_to is None:
+        ctx.send("No one has told you anything yet.")
         return
+    if not ctx.args:
+        ctx.send("Reply what?")
+        return
+    await _tell(ctx, ctx.session.reply_to, ctx.args)
+
+
+async def _tell(ctx: Context, name: str, message: str) -> None:
+    target = ctx.game.find_online(name)
     if target is ctx.ch:
         ctx.send("You mutter to yourself.")
         return
-    if not ctx.game.is_connected(target):
-        ctx.send(f"{target.name} is link-dead and cannot hear you.")
+    if target is not None:
+        session = ctx.game.players.get(target.id)
+        if session is None:
+            ctx.send(f"{target.name} is link-dead and cannot hear you.")
+            return
+        session.send(f"{ctx.ch.name} tells you, '{message}'")
+        session.reply_to = ctx.ch.name  # type: ignore[attr-defined]
+        ctx.send(f"You tell {target.name}, '{message}'")
         return
-    ctx.game.tell(target, f"{ctx.ch.name} tells you, '{message}'")
-    ctx.send(f"You tell {target.name}, '{message}'")
+    bus = ctx.server.bus
+    if not bus.available:
+        ctx.send(f"No one called '{name[:20]}' is on this server, and the other servers "
+                 "cannot be reached just now.")
+        return
+    where = await bus.find(name)
+    if where is None or where.process == bus.process_id:
+        ctx.send(f"No one called '{name[:20]}' is playing.")
+        return
+    if not await bus.publish("tell", to=where.process, speaker=ctx.ch.name, text=message,
+                             target=where.name):
+        ctx.send("The other servers cannot be reached just now; try again in a moment.")
+        return
+    ctx.send(f"You tell {where.name}, '{message}'")
+
+
+def _channel_command(channel: str, summary: str) -> None:
+    async def speak(ctx: Context) -> None:
+        if not ctx.args:
+            lines = await ctx.server.bus.history(channel)
+            if lines is None:
+                ctx.send(f"The {channel} history cannot be reached just now.")
+            else:
+                ctx.send(f"Recent {channel}:\n" + ("\n".join(f"  {x}" for x in lines)
+                                                   or "  (nothing yet)"))
+            return
+        if channel in ctx.session.channels_off:
+            ctx.send(f"You have {channel} turned off. Type 'channels on {channel}'.")
+            return
+        relay = ctx.server.relay
+        relay.deliver_channel(channel, ctx.ch.name, ctx.args)
+        sent = await ctx.server.bus.publish("channel", channel=channel, speaker=ctx.ch.name,
+                                            text=ctx.args)
+        if sent:
+            await ctx.server.bus.remember(channel, channel_line(channel, ctx.ch.name, ctx.args))
+        else:
+            ctx.send("(Only this server heard you: the other servers cannot be reached.)")
+
+    speak.__doc__ = (f"Talk on the {channel} channel: {summary}.\n\n"
+                     f"Usage: {channel} <message>      {channel} (the recent history)")
+    command(channel, category="communication")(speak)
+
+
+for _channel, _summary in CHANNELS.items():
+    _channel_command(_channel, _summary)
+
+
+@command("channels", category="communication")
+def channels(ctx: Context) -> None:
+    """List the channels, or turn one on or off.
+
+    Usage: channels      channels off chat      channels on chat
+    """
+    words = ctx.args.lower().split()
+    if len(words) == 2 and words[0] in ("on", "off") and words[1] in CHANNELS:
+        if words[0] == "off":
+            ctx.session.channels_off.add(words[1])
+        else:
+            ctx.session.channels_off.discard(words[1])
+        ctx.send(f"The {words[1]} channel is {words[0]}.")
+        return
+    if words:
+        ctx.send("Usage: channels | channels on <channel> | channels off <channel>")
+        return
+    ctx.send("Channels:\n" + "\n".join(
+        f"  {name:<8} {'off' if name in ctx.session.channels_off else 'on ':<4} {summary}"
+        for name, summary in CHANNELS.items()))

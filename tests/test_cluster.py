@@ -1,0 +1,101 @@
+"""Several server processes of one game, sharing one PostgreSQL and one Redis: channels, tells,
+`who` and notices cross between them; with Redis away each plays on alone, and when it comes
+back everything crosses again."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import pytest_asyncio
+
+from mud.client import TelnetClient
+from mud.cluster.redis import EmbeddedRedis
+from tests.conftest import ServerProcess, join
+
+
+@pytest_asyncio.fixture
+async def pair(server_factory, make_database) -> tuple[ServerProcess, ServerProcess]:
+    """Processes A and B of one game."""
+    database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
+    first = await server_factory(database, redis_prefix=prefix,
+                                 extra_env={"MUD_PROCESS_ID": "alpha"})
+    second = await server_factory(database, redis_prefix=prefix,
+                                  extra_env={"MUD_PROCESS_ID": "beta"})
+    return first, second
+
+
+async def eventually(client: TelnetClient, line: str, expect: str, tries: int = 50) -> str:
+    """Send line until the reply holds expect (the bus may still be reconnecting)."""
+    for _ in range(tries):
+        reply = await client.command(line)
+        if expect in reply:
+            return reply
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{expect!r} never came back from {line!r}; last: {reply!r}")
+
+
+async def test_chat_tell_reply_and_who_cross_between_processes(pair) -> None:
+    first, second = pair
+    ann, ann_name = await join(first)
+    bob, bob_name = await join(second)
+    ann_name, bob_name = ann_name.capitalize(), bob_name.capitalize()
+
+    who = await eventually(ann, "who", bob_name)
+    assert ann_name in who and "2 players online." in who
+    assert ann_name in await eventually(bob, "who", ann_name)
+
+    assert f"[chat] {ann_name}: hello from alpha" in await ann.command("chat hello from alpha")
+    assert f"[chat] {ann_name}: hello from alpha" in await bob.read_until("from alpha")
+
+    assert f"You tell {bob_name}, 'psst'" in await ann.command(f"tell {bob_name} psst")
+    assert f"{ann_name} tells you, 'psst'" in await bob.read_until("psst'")
+    assert f"You tell {ann_name}, 'hi back'" in await bob.command("reply hi back")
+    assert f"{bob_name} tells you, 'hi back'" in await ann.read_until("hi back'")
+
+    history = await bob.command("chat")
+    assert f"[chat] {ann_name}: hello from alpha" in history
+    assert "The chat channel is off." in await bob.command("channels off chat")
+    await ann.command("chat nobody hears this on beta")
+    assert "nobody hears" not in await bob.command("look")
+    assert "No one called 'Nobodyhere' is playing." in await ann.command("tell Nobodyhere hi")
+
+
+async def test_a_process_going_down_is_announced_to_the_others(pair) -> None:
+    first, second = pair
+    await join(first)
+    bob, _ = await join(second)
+    await eventually(bob, "who", "2 players online.")
+    assert await first.stop() == 0
+    assert "[notice] Server alpha is shutting down" in await bob.read_until("shutting down")
+    assert "1 player online." in await eventually(bob, "who", "1 player online.")
+
+
+async def test_redis_away_and_back(server_factory, make_database, tmp_path: Path) -> None:
+    redis = EmbeddedRedis(tmp_path / "redis")
+    url = await redis.start()
+    try:
+        database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
+        first = await server_factory(database, redis_url=url, redis_prefix=prefix)
+        second = await server_factory(database, redis_url=url, redis_prefix=prefix)
+        ann, ann_name = await join(first)
+        bob, _ = await join(second)
+        await eventually(ann, "who", "2 players online.")
+
+        await redis.stop()
+        # each process plays on: commands, movement, saving, local channels
+        assert "normal rank" in await ann.command("score")
+        assert "Market Street" in await ann.command("north")
+        reply = await eventually(ann, "chat anyone there", "Only this server heard you")
+        assert f"[chat] {ann_name.capitalize()}: anyone there" in reply
+        assert "Other servers cannot be reached" in await eventually(
+            ann, "who", "Other servers cannot be reached")
+
+        await redis.start()
+        await eventually(ann, "who", "2 players online.")  # presences announced again
+        reply = await eventually(ann, "chat are you back", "[chat]")
+        assert "Only this server heard you" not in reply
+        assert "are you back" in await bob.read_until("are you back", timeout=10)
+    finally:
+        await redis.stop()
