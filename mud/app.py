@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import math
 import signal
 import time
 import uuid
@@ -16,8 +17,10 @@ from psycopg_pool import AsyncConnectionPool
 
 from mud.auth import LoginThrottle, Passwords
 from mud.cluster.bus import Bus, Presence
+from mud.cluster.leases import AWAY, OURS, Leases
 from mud.cluster.redis import RedisLink, open_redis
 from mud.cluster.relay import Relay
+from mud.cluster.throttle import SharedLoginThrottle
 from mud.config import Settings
 from mud.game.abilities import awaken
 from mud.game.clock import Clock
@@ -36,6 +39,7 @@ from mud.world.loader import World, load_world
 log = logging.getLogger("mud.app")
 
 SHUTDOWN_FLUSH_TRIES = 5
+HANDOFF_TIMEOUT = 10.0  # seconds a login waits for another process to let a character go
 GC_YOUNG_THRESHOLD = 50_000  # CPython's default is 700 allocations
 
 
@@ -58,10 +62,16 @@ class MudServer:
         self.saver = Saver(pool, settings.save_interval)
         self.bus = Bus(redis, settings.redis_prefix, settings.process_name)
         self.bus.local = self._presences
+        self.leases = Leases(redis, settings.redis_prefix, self.bus.process_id,
+                             settings.lease_seconds)
+        self.leases.held = lambda: list(self.game.characters)
+        self.leases.on_conflict = lambda cid, holder: self.spawn(self.hand_over(cid))
         self.relay = Relay(self)
         self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
                                    settings.hash_workers)
-        self.login_throttle = LoginThrottle(settings.login_fail_delay, settings.login_lockout)
+        self.login_throttle = SharedLoginThrottle(
+            redis, settings.redis_prefix,
+            LoginThrottle(settings.login_fail_delay, settings.login_lockout))
         self.lag = LagMonitor()
         self.gc = GcMonitor()
         self._per_address: Counter[str] = Counter()
@@ -84,11 +94,12 @@ class MudServer:
         gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         self.saver.start()
         self.bus.start()
+        self.leases.start()
         self.lag.start()
         self.gc.start()
         if self.settings.stats_interval > 0:
-            self._spawn(self._log_stats())
-        self._spawn(self._run_ticks())
+            self.spawn(self._log_stats())
+        self.spawn(self._run_ticks())
         self._listener = await start_listener(
             self.settings.host, self.settings.telnet_port, self.settings.idle_timeout,
             self.settings.input_bytes_rate, self._serve_connection)
@@ -133,7 +144,7 @@ class MudServer:
     async def _log_stats(self) -> None:
         while True:
             await asyncio.sleep(self.settings.stats_interval)
-            self.login_throttle.forget_expired()
+            self.login_throttle.local.forget_expired()
             log.info("event=stats %s", " ".join(f"{k}={v}" for k, v in self.status().items()))
 
     async def _run_ticks(self) -> None:
@@ -147,16 +158,59 @@ class MudServer:
     def tick(self, now: float) -> None:
         self.clock.tick(now)
 
-    def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
+    def spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
+        """Run coro in the background (cancelled at shutdown if still running)."""
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     # -- characters entering and leaving --------------------------------------------------------
 
+    async def _claim(self, session: Session, character_id: uuid.UUID) -> bool:
+        """Hold the character's lease, asking another process to save it and let go if it has
+        it. False (and the session told why) when the holder does not answer."""
+        if character_id in self.game.characters:
+            return True  # in memory here: this process holds the lease
+        holder = await self.leases.acquire(character_id)
+        if holder in (OURS, AWAY):
+            return True
+        session.send("Your character is in play on another server; bringing it here...")
+        await self.bus.publish("release", to=holder, character=str(character_id))
+        if await self.leases.wait_free(character_id, HANDOFF_TIMEOUT):
+            log.info("event=handoff_received character=%s from=%s", character_id, holder)
+            return True
+        left = math.ceil(await self.leases.seconds_left(character_id))
+        log.warning("event=handoff_failed character=%s holder=%s seconds_left=%d",
+                    character_id, holder, left)
+        session.close(f"Your character is still held by a server that does not answer. It "
+                      f"will be free within {left} seconds; please try again then.")
+        return False
+
+    async def hand_over(self, character_id: uuid.UUID) -> None:
+        """Another process wants this character: save it, take it out of the game, let go."""
+        ch = self.game.characters.get(character_id)
+        if ch is None:
+            await self.leases.release(character_id)
+            return
+        if ch.id not in self.game.players and self.game.find_online(ch.name) is not ch:
+            saved = await self.saver.flush()  # it was already leaving: finish that
+            self._evict_departed()
+        else:
+            session = self.game.players.get(ch.id)
+            if session is not None:
+                session.character = None
+                session.close("You have logged in from another server. Goodbye.")
+            timer = self._linkdead.pop(ch.id, None)
+            if timer is not None:
+                timer.cancel()
+            saved = await self.leave_game(ch, None)
+        log.info("event=handed_over character=%s saved=%s", ch.name, saved)
+
     async def enter_game(self, session: Session, character_id: uuid.UUID) -> None:
         """Give session the character's one live copy: load it, resume it if link-dead, or take
-        it over from another connection."""
+        it over from another connection (in this process or another)."""
+        if not await self._claim(session, character_id):
+            return
         ch = await self.game.obtain(character_id, self.characters.load)
         if ch is None:
             session.close("That character no longer exists.")
@@ -183,7 +237,7 @@ class MudServer:
             session.send(f"Welcome, {ch.name}.")
             self.game.tell_room(room, f"{ch.name} has entered the game.", exclude=[ch])
         log.info("event=enter character=%s resumed=%s room=%s", ch.name, was_here, ch.room_id)
-        self._spawn(self.bus.announce(self._presence(ch)))
+        self.spawn(self.bus.announce(self._presence(ch)))
         session.show_room()
 
     async def leave_game(self, ch: Character, session: Session | None) -> bool:
@@ -196,7 +250,7 @@ class MudServer:
         self.game.unplace(ch)
         self.game.tell_room(room, f"{ch.name} has left the game.")
         self._departed.add(ch.id)
-        self._spawn(self.bus.depart(ch.name))
+        self.spawn(self.bus.depart(ch.name))
         saved = await self.saver.flush()
         self._evict_departed()
         log.info("event=leave character=%s saved=%s", ch.name, saved)
@@ -216,9 +270,9 @@ class MudServer:
         del self.game.players[ch.id]
         self.game.tell_room(self.game.room_of(ch), f"{ch.name} has lost their link.")
         log.info("event=link_lost character=%s", ch.name)
-        self._spawn(self.saver.flush())
+        self.spawn(self.saver.flush())
         self._linkdead[ch.id] = asyncio.get_running_loop().call_later(
-            self.settings.linkdead_timeout, lambda: self._spawn(self._expire_linkdead(ch)))
+            self.settings.linkdead_timeout, lambda: self.spawn(self._expire_linkdead(ch)))
 
     async def _expire_linkdead(self, ch: Character) -> None:
         self._linkdead.pop(ch.id, None)
@@ -233,6 +287,7 @@ class MudServer:
                               and self.game.find_online(ch.name) is not ch):
                 self.game.characters.pop(cid, None)
                 self._departed.discard(cid)
+                self.spawn(self.leases.release(cid))  # saved: another process may have it
 
     # -- shutdown -------------------------------------------------------------------------------
 
@@ -258,6 +313,10 @@ class MudServer:
             task.cancel()
         for ch in self.game.present():
             await self.bus.depart(ch.name)
+        if saved:
+            for cid in list(self.game.characters):
+                await self.leases.release(cid)
+        await self.leases.stop()
         await self.bus.stop()
         self.lag.stop()
         self.gc.stop()

@@ -44,10 +44,12 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
                      "prefix of every Redis key: processes of one game share it"),
     "process_id": ("MUD_PROCESS_ID", None, str,
                    "this process's name in logs and `who` (default: host-pid)"),
+    "lease_seconds": ("MUD_LEASE_SECONDS", 30.0, float,
+                      "how long a crashed process keeps its characters from other processes"),
 }
 
 
-POSITIVE = ("save_interval", "tick_interval")  # intervals of loops: 0 would spin
+POSITIVE = ("save_interval", "tick_interval", "lease_seconds")  # intervals of loops: 0 would spin
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Settings:
     redis_url: str | None
     redis_prefix: str
     process_id: str | None
+    lease_seconds: float
 
     @classmethod
     def load(cls, flags: dict[str, Any] | None = None,

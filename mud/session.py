@@ -237,7 +237,7 @@ class Session:
             self.send(f"There is no account named '{username[:30]}'.")
             return None
         throttle = self.server.login_throttle
-        wait = throttle.refused_for(username, self.conn.host)
+        wait = await throttle.refused_for(username, self.conn.host)
         if wait > 0:
             log.warning("event=login_refused account=%s address=%s", username,
                         self.conn.address)
@@ -250,13 +250,13 @@ class Session:
             return None
         if not await self.server.passwords.verify(account.password_hash, password):
             self._failed_passwords += 1
-            delay = throttle.failed(username, self.conn.host)
+            delay = await throttle.failed(username, self.conn.host)
             log.warning("event=wrong_password account=%s address=%s tries=%d",
                         account.username, self.conn.address, self._failed_passwords)
             await asyncio.sleep(delay)
             self.send("Wrong password.")
             return None
-        throttle.succeeded(username)
+        await throttle.succeeded(username)
         return account
 
     async def _interactive_login(self, username: str) -> Account | None:

@@ -5,6 +5,8 @@ back everything crosses again."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import time
 import uuid
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest_asyncio
 
 from mud.client import TelnetClient
 from mud.cluster.redis import EmbeddedRedis
-from tests.conftest import ServerProcess, join
+from tests.conftest import PASSWORD, ServerProcess, join, rejoin
 
 
 @pytest_asyncio.fixture
@@ -99,3 +101,59 @@ async def test_redis_away_and_back(server_factory, make_database, tmp_path: Path
         assert "are you back" in await bob.read_until("are you back", timeout=10)
     finally:
         await redis.stop()
+
+
+async def test_a_login_on_another_process_brings_the_character_with_its_last_change(
+        server_factory, make_database) -> None:
+    database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
+    # A saves only when it must: the change below is still only in A's memory
+    first = await server_factory(database, redis_prefix=prefix, save_interval=60,
+                                 extra_env={"MUD_PROCESS_ID": "alpha"})
+    second = await server_factory(database, redis_prefix=prefix,
+                                  extra_env={"MUD_PROCESS_ID": "beta"})
+    ann, name = await join(first)
+    await ann.command("north")  # made inside the save interval
+    again, welcome = await rejoin(second, name)
+    assert "bringing it here" in welcome
+    assert "Market Street" in welcome  # A saved it before letting go
+    assert "You have logged in from another server." in await ann.read_closed()
+    assert "event=handed_over character=" + name.capitalize() + " saved=True" in \
+        first.log_text()
+    # only B has it now: a second login on B is a takeover within B, not a handoff
+    assert "Market Street" in await again.command("look")
+
+
+async def test_a_crashed_holders_lease_expires(server_factory, make_database) -> None:
+    database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
+    env = {"MUD_LEASE_SECONDS": "2"}
+    first = await server_factory(database, redis_prefix=prefix, save_interval=0.2,
+                                 extra_env=env)
+    second = await server_factory(database, redis_prefix=prefix, extra_env=env)
+    ann, name = await join(first)
+    await ann.command("north")
+    await asyncio.sleep(0.5)  # past one save interval
+    assert await first.stop(signal.SIGKILL) == -signal.SIGKILL
+    killed_at = time.monotonic()
+    _, welcome = await rejoin(second, name)  # waits for the dead holder's lease to run out
+    assert "bringing it here" in welcome
+    assert "Market Street" in welcome  # no older than one save interval
+    assert time.monotonic() - killed_at > 1.0  # not before the lease expired
+
+
+async def test_failed_logins_count_across_processes(server_factory, make_database) -> None:
+    database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
+    env = {"MUD_LOGIN_FAIL_DELAY": "0.01", "MUD_LOGIN_LOCKOUT": "30"}
+    first = await server_factory(database, redis_prefix=prefix, extra_env=env)
+    second = await server_factory(database, redis_prefix=prefix, extra_env=env)
+    owner, name = await join(first)
+    await owner.quit()
+    for attempt in range(5):  # three failures on A, two on B
+        client = await (first if attempt < 3 else second).client()
+        await client.read_until("Username: ")
+        client.send(f"connect {name} wrong-{attempt}-password")
+        await client.read_until("Wrong password.")
+        await client.close()
+    locked = await first.client()
+    await locked.read_until("Username: ")
+    locked.send(f"connect {name} {PASSWORD}")
+    assert "Too many failed logins" in await locked.read_closed()

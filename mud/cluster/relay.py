@@ -3,6 +3,7 @@ other processes, and notices."""
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ class Relay:
     def __init__(self, server: MudServer) -> None:
         self.server = server
         server.bus.handlers.update(channel=self.on_channel, tell=self.on_tell,
-                                   notice=self.on_notice)
+                                   notice=self.on_notice, release=self.on_release)
 
     def deliver_channel(self, channel: str, speaker: str, text: str) -> None:
         """A channel line to every local player listening to it."""
@@ -49,3 +50,11 @@ class Relay:
 
     def on_notice(self, message: dict[str, Any]) -> None:
         self.server.game.tell_all(f"[notice] {message.get('text', '')}")
+
+    def on_release(self, message: dict[str, Any]) -> None:
+        """Another process has a login for one of our characters: hand it over."""
+        try:
+            character_id = uuid.UUID(str(message.get("character")))
+        except ValueError:
+            return
+        self.server.spawn(self.server.hand_over(character_id))
