@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from mud.auth import LoginThrottle, Passwords
 from mud.cluster.bus import Bus, Presence
+from mud.cluster.cache import ChangeListener, CharacterCache
 from mud.cluster.leases import AWAY, OURS, Leases
 from mud.cluster.redis import RedisLink, open_redis
 from mud.cluster.relay import Relay
@@ -51,7 +52,7 @@ class ServerStats:
 
 class MudServer:
     def __init__(self, settings: Settings, world: World, pool: AsyncConnectionPool,
-                 redis: RedisLink) -> None:
+                 redis: RedisLink, database_url: str) -> None:
         self.settings = settings
         self.world = world
         self.pool = pool
@@ -67,6 +68,8 @@ class MudServer:
         self.leases.held = lambda: list(self.game.characters)
         self.leases.on_conflict = lambda cid, holder: self.spawn(self.hand_over(cid))
         self.relay = Relay(self)
+        self.cache = CharacterCache(redis, settings.redis_prefix)
+        self.changes = ChangeListener(database_url, self.cache)
         self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
                                    settings.hash_workers)
         self.login_throttle = SharedLoginThrottle(
@@ -80,6 +83,7 @@ class MudServer:
         self.stats = ServerStats(started_at=time.time())
         self._linkdead: dict[uuid.UUID, asyncio.TimerHandle] = {}
         self._departed: set[uuid.UUID] = set()
+        self._letting_go: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._listener: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -95,6 +99,10 @@ class MudServer:
         self.saver.start()
         self.bus.start()
         self.leases.start()
+        self.changes.start()
+        if not await self.bus.others_alive():  # no one heard of changes made meanwhile
+            dropped = await self.cache.forget_all()
+            log.info("event=cache_purged entries=%d reason=%r", dropped, "first process up")
         self.lag.start()
         self.gc.start()
         if self.settings.stats_interval > 0:
@@ -158,11 +166,12 @@ class MudServer:
     def tick(self, now: float) -> None:
         self.clock.tick(now)
 
-    def spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
+    def spawn(self, coro) -> asyncio.Task[None]:  # type: ignore[no-untyped-def]
         """Run coro in the background (cancelled at shutdown if still running)."""
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # -- characters entering and leaving --------------------------------------------------------
 
@@ -185,6 +194,22 @@ class MudServer:
         session.close(f"Your character is still held by a server that does not answer. It "
                       f"will be free within {left} seconds; please try again then.")
         return False
+
+    async def _load(self, character_id: uuid.UUID) -> Character | None:
+        """Redis's cached copy, else PostgreSQL's (this process holds the lease, so no one
+        else is changing it)."""
+        ch = await self.cache.get(character_id)
+        source = "cache"
+        if ch is None:
+            ch = await self.characters.load(character_id)
+            source = "database"
+        log.info("event=character_loaded character=%s source=%s", character_id, source)
+        return ch
+
+    async def _let_go(self, ch: Character) -> None:
+        """ch is saved and out of memory: cache its committed state, then free its lease."""
+        await self.cache.put(ch)
+        await self.leases.release(ch.id)
 
     async def hand_over(self, character_id: uuid.UUID) -> None:
         """Another process wants this character: save it, take it out of the game, let go."""
@@ -211,7 +236,7 @@ class MudServer:
         it over from another connection (in this process or another)."""
         if not await self._claim(session, character_id):
             return
-        ch = await self.game.obtain(character_id, self.characters.load)
+        ch = await self.game.obtain(character_id, self._load)
         if ch is None:
             session.close("That character no longer exists.")
             return
@@ -253,6 +278,9 @@ class MudServer:
         self.spawn(self.bus.depart(ch.name))
         saved = await self.saver.flush()
         self._evict_departed()
+        letting_go = self._letting_go.pop(ch.id, None)
+        if letting_go is not None:  # the player hears "saved" once the cache has it too
+            await letting_go
         log.info("event=leave character=%s saved=%s", ch.name, saved)
         return saved
 
@@ -287,7 +315,9 @@ class MudServer:
                               and self.game.find_online(ch.name) is not ch):
                 self.game.characters.pop(cid, None)
                 self._departed.discard(cid)
-                self.spawn(self.leases.release(cid))  # saved: another process may have it
+                if ch is not None:  # saved: another process may have it now
+                    task = self._letting_go[cid] = self.spawn(self._let_go(ch))
+                    task.add_done_callback(lambda _, cid=cid: self._letting_go.pop(cid, None))
 
     # -- shutdown -------------------------------------------------------------------------------
 
@@ -314,8 +344,9 @@ class MudServer:
         for ch in self.game.present():
             await self.bus.depart(ch.name)
         if saved:
-            for cid in list(self.game.characters):
-                await self.leases.release(cid)
+            for ch in list(self.game.characters.values()):
+                await self._let_go(ch)
+        await self.changes.stop()
         await self.leases.stop()
         await self.bus.stop()
         self.lag.stop()
@@ -331,7 +362,7 @@ async def serve(settings: Settings) -> int:
     async with open_database(settings.database_url, settings.data_path) as db, \
             open_redis(settings.redis_url, settings.data_path) as redis:
         where = db.where
-        server = MudServer(settings, world, db.pool, redis)
+        server = MudServer(settings, world, db.pool, redis, db.url)
         await server.start()
         print(f"mud: telnet listening on {settings.host}:{server.port}; database: {where};"
               f" redis: {redact_url(redis.url)}; process: {server.bus.process_id}",

@@ -10,11 +10,13 @@ import time
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest_asyncio
+import redis.asyncio as aioredis
 
 from mud.client import TelnetClient
 from mud.cluster.redis import EmbeddedRedis
-from tests.conftest import PASSWORD, ServerProcess, join, rejoin
+from tests.conftest import PASSWORD, ServerProcess, join, query, rejoin
 
 
 @pytest_asyncio.fixture
@@ -157,3 +159,43 @@ async def test_failed_logins_count_across_processes(server_factory, make_databas
     await locked.read_until("Username: ")
     locked.send(f"connect {name} {PASSWORD}")
     assert "Too many failed logins" in await locked.read_closed()
+
+
+async def test_a_cached_character_logs_in_without_reading_its_rows(server_factory) -> None:
+    server = await server_factory()
+    ann, name = await join(server)
+    await ann.command("north")
+    await ann.quit()  # saved, then cached
+    # while another session holds every character table, a login that read them would wait
+    async with await psycopg.AsyncConnection.connect(server.database_url) as blocker:
+        await blocker.execute("LOCK TABLE character_inventory, character_essences,"
+                              " character_abilities, character_quests, character_skills"
+                              " IN ACCESS EXCLUSIVE MODE")
+        _, welcome = await asyncio.wait_for(rejoin(server, name), 5)
+        await blocker.rollback()
+    assert "Market Street" in welcome
+    assert "source=cache" in server.log_text().rsplit("event=character_loaded", 1)[-1]
+
+
+async def test_an_offline_edit_is_never_served_stale_from_the_cache(server_factory) -> None:
+    server = await server_factory()
+    ann, name = await join(server)
+    await ann.command("north")
+    await ann.quit()  # cached with Market Street
+    [(character_id,)] = await query(server.database_url,
+                                    "SELECT id FROM characters WHERE name = %s",
+                                    name.capitalize())
+    key = f"{server.redis_prefix}:character:{character_id}"
+    redis = aioredis.from_url(server.redis_url)
+    try:
+        assert await redis.exists(key)  # cached on the way out
+        await query(server.database_url, "UPDATE characters SET current_room_id ="
+                    " 'temple_walk' WHERE name = %s", name.capitalize())
+        async with asyncio.timeout(5):  # the change notice reaches the server, which drops it
+            while await redis.exists(key):
+                await asyncio.sleep(0.02)
+    finally:
+        await redis.aclose()
+    _, welcome = await rejoin(server, name)
+    assert "Temple Walk" in welcome
+    assert "source=database" in server.log_text().rsplit("event=character_loaded", 1)[-1]

@@ -119,6 +119,7 @@ async def test_mud_migrate_backfills_a_shipped_database(make_database: Callable[
     # characters in it
     await query(url, "DROP TABLE data_migrations")
     await query(url, "ALTER TABLE characters DROP COLUMN weak_until")
+    await query(url, "DROP FUNCTION mud_character_changed() CASCADE")
     await query(url, "DELETE FROM schema_migrations WHERE version > 1")
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         player = await add_player(conn)

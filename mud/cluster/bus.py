@@ -171,6 +171,17 @@ class Bus:
 
         return await self.link.call(read, None)
 
+    async def others_alive(self) -> bool:
+        """Whether another process of the game is up (True while Redis is away: unknown)."""
+
+        async def scan(r: Any) -> bool:
+            async for key in r.scan_iter(match=f"{self.prefix}:alive:*", count=100):
+                if key.decode().rsplit(":", 1)[-1] != self.process_id:
+                    return True
+            return False
+
+        return await self.link.call(scan, True)
+
     async def find(self, name: str) -> Presence | None:
         """Where a character plays, if anywhere (None also while Redis is away)."""
         everyone = await self.online()

@@ -55,8 +55,11 @@ async def open_pool(url: str, *, min_size: int = 2, max_size: int = 10,
     """Open a pool and wait until one connection works, so a bad URL fails at start-up.
     Connections are checked on checkout, so a restarted database is reconnected to. A caller
     waits up to wait_seconds for a connection (logins queue behind each other in a storm)."""
+    # mud.writer marks the game's own writes: they announce no change to other processes
+    # (sql/0004_character_change_notices.sql)
     pool = AsyncConnectionPool(url, min_size=min_size, max_size=max_size, open=False,
-                               timeout=wait_seconds, kwargs={"autocommit": True},
+                               timeout=wait_seconds,
+                               kwargs={"autocommit": True, "options": "-c mud.writer=game"},
                                check=AsyncConnectionPool.check_connection)
     await pool.open(wait=True, timeout=wait_seconds)
     return pool
@@ -65,6 +68,7 @@ async def open_pool(url: str, *, min_size: int = 2, max_size: int = 10,
 @dataclass
 class Database:
     pool: AsyncConnectionPool
+    url: str
     where: str  # for people: the redacted URL or the embedded server's folder
     applied: list[Migration]  # migrations applied on opening
     data_steps: list[StepRun]  # data-migration steps run on opening
@@ -84,7 +88,7 @@ async def open_database(url: str | None, data_dir: Path, *, max_size: int = 10,
         try:
             async with pool.connection() as conn:
                 applied, data_steps = await migrate(conn, progress=progress)
-            yield Database(pool, f"embedded PostgreSQL in {embedded.path}" if embedded
+            yield Database(pool, url, f"embedded PostgreSQL in {embedded.path}" if embedded
                            else redact_url(url), applied, data_steps)
         finally:
             await pool.close()
