@@ -11,10 +11,13 @@ from typing import Any
 from mud.config import SETTINGS, Settings
 
 
-def _setup_logging(level: str) -> None:
+def _setup_logging(level: str, process: str) -> None:
+    """Structured lines: time, level, logger, the process's id (several may share one game),
+    then the event's key=value pairs."""
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        format=f"%(asctime)s %(levelname)s %(name)s process={process.replace('%', '%%')}"
+               " %(message)s",
         stream=sys.stderr)
     # telnetlib3 warns about every oddity a client sends; a hostile one could flood the log
     logging.getLogger("telnetlib3").setLevel(logging.ERROR)
@@ -75,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     flags = {k: v for k, v in vars(args).items() if k in SETTINGS}
     settings = Settings.load(flags)
-    _setup_logging(settings.log_level)
+    _setup_logging(settings.log_level, settings.process_name)
 
     if args.command == "check-world":
         from mud.world.loader import WorldError, load_world

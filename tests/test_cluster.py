@@ -199,3 +199,43 @@ async def test_an_offline_edit_is_never_served_stale_from_the_cache(server_facto
     _, welcome = await rejoin(server, name)
     assert "Temple Walk" in welcome
     assert "source=database" in server.log_text().rsplit("event=character_loaded", 1)[-1]
+
+
+async def test_finger_finds_characters_playing_elsewhere_and_offline(pair) -> None:
+    first, second = pair
+    ann, _ = await join(first)
+    bob, bob_name = await join(second)
+    await eventually(ann, f"finger {bob_name}", "is playing now")
+    await bob.quit()
+    assert f"{bob_name.capitalize()}, normal rank, is not playing now. Essences: none." in \
+        await eventually(ann, f"finger {bob_name}", "is not playing now")
+    assert "There is no character called 'Nobodyatall'." in await ann.command(
+        "finger Nobodyatall")
+
+
+async def test_copies_made_while_redis_was_away_are_reconciled(server_factory, make_database,
+                                                               tmp_path: Path) -> None:
+    redis = EmbeddedRedis(tmp_path / "redis")
+    url = await redis.start()
+    try:
+        database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
+        first = await server_factory(database, redis_url=url, redis_prefix=prefix)
+        second = await server_factory(database, redis_url=url, redis_prefix=prefix)
+        owner, name = await join(first)
+        await owner.quit()
+        await redis.stop()
+        on_first, _ = await rejoin(first, name)  # no lease can be taken: both let it in
+        on_second, _ = await rejoin(second, name)
+        await redis.start()
+        # one keeps the character; the other saves its copy and lets go
+        watches = {asyncio.create_task(on_first.read_closed(timeout=15)): on_second,
+                   asyncio.create_task(on_second.read_closed(timeout=15)): on_first}
+        done, pending = await asyncio.wait(watches, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        ended = done.pop()
+        assert "logged in from another server" in ended.result()
+        await asyncio.sleep(1.5)  # well past a reconciliation: the other copy stays
+        assert "normal rank" in await watches[ended].command("score")
+    finally:
+        await redis.stop()

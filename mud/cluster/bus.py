@@ -183,9 +183,17 @@ class Bus:
         return await self.link.call(scan, True)
 
     async def find(self, name: str) -> Presence | None:
-        """Where a character plays, if anywhere (None also while Redis is away)."""
-        everyone = await self.online()
-        return next((p for p in everyone or () if p.name.lower() == name.lower()), None)
+        """Where a character plays, if anywhere (None also while Redis is away): one entry
+        and its process's heartbeat, not the whole list."""
+
+        async def read(r: Any) -> Presence | None:
+            raw = await r.hget(self.online_key, name.lower())
+            if raw is None:
+                return None
+            who = Presence(**json.loads(raw))
+            return who if await r.exists(f"{self.prefix}:alive:{who.process}") else None
+
+        return await self.link.call(read, None)
 
     # -- channel history ------------------------------------------------------------------------
 

@@ -89,10 +89,24 @@ class CharacterCache:
         self.hits += 1
         return ch
 
+    def name_key(self, name: str) -> str:
+        return f"{self.prefix}:charname:{name.lower()}"
+
     async def put(self, ch: Character) -> None:
         """Only with state the database has committed."""
         payload = to_json(ch)
-        await self.link.call(lambda r: r.set(self.key(ch.id), payload, ex=TTL_SECONDS), None)
+
+        async def write(r: Any) -> None:
+            async with r.pipeline(transaction=True) as pipe:
+                await pipe.set(self.key(ch.id), payload, ex=TTL_SECONDS).set(
+                    self.name_key(ch.name), str(ch.id), ex=TTL_SECONDS).execute()
+
+        await self.link.call(write, None)
+
+    async def by_name(self, name: str) -> Character | None:
+        """A cached character by its name (for `finger` of offline characters)."""
+        raw = await self.link.call(lambda r: r.get(self.name_key(name)), None)
+        return None if raw is None else await self.get(uuid.UUID(raw.decode()))
 
     async def forget(self, character_id: uuid.UUID) -> None:
         await self.link.call(lambda r: r.delete(self.key(character_id)), None)

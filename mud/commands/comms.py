@@ -131,3 +131,27 @@ def channels(ctx: Context) -> None:
     ctx.send("Channels:\n" + "\n".join(
         f"  {name:<8} {'off' if name in ctx.session.channels_off else 'on ':<4} {summary}"
         for name, summary in CHANNELS.items()))
+
+
+@command("finger", "whois", category="communication")
+async def finger(ctx: Context) -> None:
+    """What is known of a character, playing or not. Usage: finger <name>"""
+    name = ctx.args.split()[0] if ctx.args else ""
+    if not name.isalpha():
+        ctx.send("Usage: finger <name>")
+        return
+    here = ctx.game.find_online(name)
+    where = None if here is not None else await ctx.server.bus.find(name)
+    if here is not None or where is not None:
+        who, rank = (here.name, here.rank) if here is not None else (where.name, where.rank)
+        ctx.send(f"{who}, {rank} rank, is playing now.")
+        return
+    ch = await ctx.server.cache.by_name(name)
+    if ch is None:
+        character_id = await ctx.server.characters.id_of(name)
+        ch = None if character_id is None else await ctx.server.characters.load(character_id)
+    if ch is None:
+        ctx.send(f"There is no character called '{name[:20]}'.")
+        return
+    essences = ", ".join(e.essence_type for e in ch.essences) or "none"
+    ctx.send(f"{ch.name}, {ch.rank} rank, is not playing now. Essences: {essences}.")

@@ -97,6 +97,13 @@ class CharacterRepository:
                 " ORDER BY created_at, name", (player_id,))
             return [CharacterSummary(*row) for row in await cur.fetchall()]
 
+    async def id_of(self, name: str) -> uuid.UUID | None:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id FROM characters WHERE lower(name) = lower(%s)", (name,))
+            row = await cur.fetchone()
+        return row[0] if row else None
+
     async def name_taken(self, name: str) -> bool:
         async with self._pool.connection() as conn:
             cur = await conn.execute(

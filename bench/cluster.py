@@ -1,0 +1,173 @@
+"""Cluster benchmark: a returning character's load from the Redis cache against PostgreSQL, and
+the round trip of a tell between two server processes against one within a process.
+
+    python bench/cluster.py [--characters 1000] [--tells 1000] [--database-url URL]
+                            [--redis-url URL]
+
+1. Loads (password hashing excluded): every character, with four essences, twenty abilities,
+   ten inventory rows and three skills, loaded by CharacterRepository.load (one round trip)
+   and by CharacterCache.get; p50/p99 of each.
+2. Tells: two `mud serve` processes sharing the database and Redis; a player on the first tells
+   a player on the second (the bus carries it) and one on the first (in memory); the time from
+   sending to the other client reading it.
+
+Without URLs it runs an embedded PostgreSQL and an embedded Redis in temporary folders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.essences import bond_everyone
+from bench.load import distribution
+from bench.saver import progress, seed
+from bench.servers import CHEAP_ARGON2, admin_database, scratch_database
+from mud.client import TelnetClient
+from mud.cluster.cache import CharacterCache
+from mud.cluster.redis import EmbeddedRedis, RedisLink
+from mud.game.ids import new_id
+from mud.game.model import Skill
+from mud.store.characters import CharacterRepository
+from mud.store.database import open_pool
+from mud.store.migrations import migrate
+from mud.store.saver import Saver
+from mud.world.essences import Essences
+from mud.world.loader import load_world
+
+ITEMS = ("rusty_sword", "healing_herb", "copper_coin", "leather_jerkin", "loaf_of_bread",
+         "dented_helm", "wooden_shield", "small_pouch", "hunting_knife", "faded_map")
+
+
+async def loads(url: str, redis_url: str, catalogue: Essences, count: int) -> None:
+    pool = await open_pool(url)
+    link = RedisLink(redis_url)
+    await link.start()
+    try:
+        async with pool.connection() as conn:
+            await migrate(conn)
+        progress(f"seeding {count} characters with essences, abilities, items and skills ...")
+        characters = await seed(pool, count)
+        saver = Saver(pool, interval=3600)
+        for ch in characters:
+            saver.attach(ch)
+            for item in ITEMS:
+                ch.add_item(item, 1, item in ("healing_herb", "copper_coin", "loaf_of_bread"))
+            ch.skills.extend(Skill(new_id(), s, 3, 4) for s in ("brawling", "evasion",
+                                                                "herbalism"))
+        bond_everyone(characters, catalogue)
+        assert await saver.flush(), saver.stats.last_error
+        repo, cache = CharacterRepository(pool), CharacterCache(link, f"bench{uuid.uuid4().hex}")
+        from_database, from_cache = [], []
+        for ch in characters:
+            started = time.perf_counter()
+            loaded = await repo.load(ch.id)
+            from_database.append((time.perf_counter() - started) * 1000)
+            assert loaded is not None and len(loaded.abilities) == 20
+            await cache.put(loaded)
+        for ch in characters:
+            started = time.perf_counter()
+            cached = await cache.get(ch.id)
+            from_cache.append((time.perf_counter() - started) * 1000)
+            assert cached is not None and len(cached.inventory) == len(ITEMS)
+        for label, values in (("PostgreSQL", from_database), ("Redis cache", from_cache)):
+            d = distribution(values)
+            print(f"character load from {label}: {count} loads, p50 {d['p50']:.2f} ms, "
+                  f"p99 {d['p99']:.2f} ms, max {d['max']:.2f} ms")
+        await cache.forget_all()
+    finally:
+        await link.close()
+        await pool.close()
+
+
+async def start_server(url: str, redis_url: str, prefix: str, name: str, logs: Path
+                       ) -> tuple[asyncio.subprocess.Process, int]:
+    env = {**os.environ, "MUD_DATABASE_URL": url, "MUD_REDIS_URL": redis_url,
+           "MUD_REDIS_PREFIX": prefix, "MUD_PROCESS_ID": name, "MUD_HOST": "127.0.0.1",
+           "MUD_TELNET_PORT": "0", "MUD_INPUT_RATE": "0", **CHEAP_ARGON2}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "mud", "serve", env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=(logs / f"{name}.log").open("wb"))
+    assert proc.stdout is not None
+    line = (await proc.stdout.readline()).decode()
+    match = re.search(r"listening on [\d.]+:(\d+)", line)
+    if match is None:
+        raise RuntimeError(f"{name} did not start: {line!r}; see {logs / name}.log")
+    return proc, int(match[1])
+
+
+async def player(port: int) -> tuple[TelnetClient, str]:
+    name = "B" + uuid.uuid4().hex[:9].translate(str.maketrans("0123456789", "ghijklmnop"))
+    client = await TelnetClient.connect("127.0.0.1", port)
+    await client.create(name, "correct-horse", f"{name}@bench.example")
+    return client, name
+
+
+async def tells(url: str, redis_url: str, count: int) -> None:
+    logs = Path(tempfile.mkdtemp(prefix="mud-cluster-bench-"))
+    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    servers = [await start_server(url, redis_url, prefix, name, logs)
+               for name in ("alpha", "beta")]
+    try:
+        speaker, _ = await player(servers[0][1])
+        near, near_name = await player(servers[0][1])
+        far, far_name = await player(servers[1][1])
+        await asyncio.sleep(1.0)  # presences announced
+        for label, listener, name in (("within one process", near, near_name),
+                                      ("between two processes", far, far_name)):
+            times = []
+            for i in range(count):
+                started = time.perf_counter()
+                speaker.send(f"tell {name} ping{i}")
+                await listener.read_until(f"ping{i}'")
+                times.append((time.perf_counter() - started) * 1000)
+                await speaker.drain()
+            d = distribution(times)
+            print(f"tell {label}: {count} tells, p50 {d['p50']:.2f} ms, p99 {d['p99']:.2f} ms,"
+                  f" max {d['max']:.2f} ms")
+        for client in (speaker, near, far):
+            await client.close()
+    finally:
+        for proc, _ in servers:
+            proc.terminate()
+            await proc.wait()
+
+
+async def run(url: str, redis_url: str | None, args: argparse.Namespace,
+              catalogue: Essences) -> None:
+    embedded = None
+    if not redis_url:
+        embedded = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="mud-bench-redis-")))
+        redis_url = await embedded.start()
+    try:
+        await loads(url, redis_url, catalogue, args.characters)
+        await tells(url, redis_url, args.tells)
+    finally:
+        if embedded is not None:
+            await embedded.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--characters", type=int, default=1000)
+    parser.add_argument("--tells", type=int, default=1000)
+    parser.add_argument("--database-url", default=os.environ.get("MUD_DATABASE_URL"))
+    parser.add_argument("--redis-url", default=os.environ.get("MUD_REDIS_URL"))
+    args = parser.parse_args()
+    catalogue = load_world(Path(__file__).resolve().parent.parent / "world").essences
+    with admin_database(args.database_url) as admin, scratch_database(admin) as url:
+        asyncio.run(run(url, args.redis_url, args, catalogue))
+
+
+if __name__ == "__main__":
+    main()
