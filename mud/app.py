@@ -135,7 +135,7 @@ class MudServer:
             if not self._per_address[conn.host]:
                 del self._per_address[conn.host]
 
-    def status(self) -> dict[str, float | int]:
+    def status(self) -> dict[str, float | int | str]:
         """Figures an operator watches (logged as event=stats)."""
         lag_avg, lag_max = self.lag.take()
         return {"uptime_s": round(time.time() - self.stats.started_at),
@@ -147,6 +147,8 @@ class MudServer:
                 "fds": open_fds(), "rss_kib": rss_kib(), "lag_ms_avg": round(lag_avg, 2),
                 "lag_ms_max": round(lag_max, 2), "gc_ms_max": round(self.gc.take(), 2),
                 "flush_failures": self.saver.stats.failures,
+                "redis": "up" if self.bus.available else "down",
+                "cache_hits": self.cache.hits, "cache_misses": self.cache.misses,
                 "last_flush_ms": round(self.saver.stats.last_duration * 1000, 1)}
 
     async def _log_stats(self) -> None:
@@ -238,6 +240,7 @@ class MudServer:
             return
         ch = await self.game.obtain(character_id, self._load)
         if ch is None:
+            await self.leases.release(character_id)
             session.close("That character no longer exists.")
             return
         self.saver.attach(ch)
