@@ -239,3 +239,16 @@ async def test_copies_made_while_redis_was_away_are_reconciled(server_factory, m
         assert "normal rank" in await watches[ended].command("score")
     finally:
         await redis.stop()
+
+
+async def test_wizards_see_each_players_process_in_who(pair) -> None:
+    first, second = pair
+    ann, ann_name = await join(first)
+    await join(second)
+    assert "(alpha)" not in await eventually(ann, "who", "2 players online.")  # players don't
+    await ann.quit()
+    await query(first.database_url, "UPDATE players SET role = 'wizard' WHERE username = %s",
+                ann_name)
+    wizard, _ = await rejoin(first, ann_name)
+    listing = await eventually(wizard, "who", "2 players online.")
+    assert "(alpha)" in listing and "(beta)" in listing
