@@ -82,8 +82,11 @@ async def test_database_stopped_for_several_intervals_loses_nothing(server_facto
         async with asyncio.timeout(20):
             while (time.monotonic() < deadline
                    or "event=flush_failed" not in server.log_text()):
-                assert "You give" in await a.command(f"give all {b_name}")
-                assert "You give" in await b.command(f"give all {a_name}")
+                # the other's gift may arrive just before the reply: wait for the reply itself
+                for giver, taker in ((a, b_name), (b, a_name)):
+                    await giver.drain()
+                    giver.send(f"give all {taker}")
+                    assert "You give" in await giver.expect("You give")
         await a.command(f"give all.coin {b_name}")
         assert "Market Street" in await a.command("north")
     finally:
