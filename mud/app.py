@@ -31,6 +31,7 @@ from mud.game.state import Game
 from mud.monitor import GcMonitor, LagMonitor, open_fds, rss_kib
 from mud.net.telnet import TelnetConnection, start_listener
 from mud.session import Session
+from mud.store.audit import AuditLog
 from mud.store.characters import CharacterRepository
 from mud.store.database import open_database, redact_url
 from mud.store.players import PlayerRepository
@@ -61,6 +62,7 @@ class MudServer:
         self.players = PlayerRepository(pool)
         self.characters = CharacterRepository(pool)
         self.saver = Saver(pool, settings.save_interval)
+        self.audit = AuditLog(pool)
         self.bus = Bus(redis, settings.redis_prefix, settings.process_name)
         self.bus.local = self._presences
         self.leases = Leases(redis, settings.redis_prefix, self.bus.process_id,
@@ -97,6 +99,7 @@ class MudServer:
         gc.freeze()
         gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         self.saver.start()
+        self.audit.start()
         self.bus.start()
         self.leases.start()
         self.changes.start()
@@ -350,6 +353,7 @@ class MudServer:
             for ch in list(self.game.characters.values()):
                 await self._let_go(ch)
         await self.changes.stop()
+        await self.audit.stop()
         await self.leases.stop()
         await self.bus.stop()
         self.lag.stop()

@@ -11,6 +11,7 @@ from mud.commands import (  # noqa: F401
     movement,
     quests,
     system,
+    wizard,
 )
 from mud.commands.registry import REGISTRY
 

@@ -29,6 +29,13 @@ class Context:
     session: Session
     ch: Character
     args: str
+    target: str = ""  # what a privileged command acted on, for the audit log
+    outcome: str = "ok"  # how it ended, for the audit log
+
+    def refuse(self, message: str) -> None:
+        """Tell the caller why nothing was done (and record it, for privileged commands)."""
+        self.outcome = f"refused: {message}"
+        self.send(message)
 
     @property
     def game(self) -> Game:

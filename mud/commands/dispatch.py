@@ -10,6 +10,7 @@ from mud.commands import REGISTRY
 from mud.commands.context import Context
 from mud.commands.movement import walk
 from mud.commands.registry import Ambiguous
+from mud.store.audit import AuditEntry
 
 if TYPE_CHECKING:
     from mud.app import MudServer
@@ -57,17 +58,26 @@ async def interpret(server: MudServer, session: Session, line: str) -> None:
         session.send(f"Unknown command '{word[:30]}'. Type help.")
         return
     server.stats.commands += 1
-    await _run(session, cmd.name, ch, line, lambda: cmd.handler(ctx))
+    succeeded = await _run(session, cmd.name, ch, line, lambda: cmd.handler(ctx))
+    if cmd.role != "player":  # every privileged command is audited, here and only here
+        account = session.account.username if session.account else "-"
+        server.audit.record(AuditEntry(
+            account, ch.name, session.role, cmd.name,
+            ctx.target or (args.split()[0] if args else ""), args[:500],
+            ctx.outcome if succeeded else "error"))
 
 
 async def _run(session: Session, name: str, ch: Character, line: str,
-               call: Callable[[], Awaitable[None] | None]) -> None:
-    """Run a handler; a bug in one is logged and reported, never fatal to the session."""
+               call: Callable[[], Awaitable[None] | None]) -> bool:
+    """Run a handler; a bug in one is logged and reported, never fatal to the session.
+    False when it failed."""
     try:
         result = call()
         if result is not None:
             await result
+        return True
     except Exception:
         log.exception("event=command_failed command=%s character=%s line=%r",
                       name, ch.name, line[:200])
         session.send("Something went wrong with that command. It has been logged.")
+        return False
