@@ -34,6 +34,8 @@ async def test_players_see_and_reach_no_privileged_command(player) -> None:
 async def test_wizard_commands_end_to_end(server) -> None:
     wizard, wizard_name = await with_role(server, "wizard")
     target, target_name = await join(server)
+    assert "Market Street" in await wizard.command("at market_street look")
+    assert "Village Square" in await wizard.command("look")  # and back again
     assert "Shrine of Bonding" in await wizard.command("goto bonding_shrine")
     assert f"You summon {target_name.capitalize()}." in await wizard.command(
         f"summon {target_name}")
@@ -65,7 +67,7 @@ async def test_wizard_commands_end_to_end(server) -> None:
         " WHERE character = %s ORDER BY id", wizard_name,
         expect=lambda r: len(r) >= 14)
     commands = [r[0] for r in rows]
-    for expected in ("goto", "transfer", "spawn", "stat", "set", "restore", "purge", "force",
+    for expected in ("at", "goto", "transfer", "spawn", "stat", "set", "restore", "purge", "force",
                      "echo", "users"):
         assert expected in commands, expected
     assert ("set", target_name.capitalize(), "refused: power must be a whole number from 1 "

@@ -97,7 +97,7 @@ async def at(ctx: Context) -> None:
         await interpret(ctx.server, ctx.session, line.strip())
     finally:
         ctx.game.unplace(ctx.ch)
-        ctx.ch.room_id = here.id
+        ctx.ch.move_to(here.id)  # back, and saved as back even if the command moved us
         ctx.game.place(ctx.ch)
 
 
