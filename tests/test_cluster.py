@@ -8,6 +8,7 @@ import asyncio
 import signal
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psycopg
@@ -28,6 +29,20 @@ async def pair(server_factory, make_database) -> tuple[ServerProcess, ServerProc
     second = await server_factory(database, redis_prefix=prefix,
                                   extra_env={"MUD_PROCESS_ID": "beta"})
     return first, second
+
+
+@pytest_asyncio.fixture
+async def pair_on_own_redis(server_factory, make_database, tmp_path: Path
+                            ) -> AsyncIterator[tuple[EmbeddedRedis, ServerProcess,
+                                                     ServerProcess]]:
+    """Processes A and B of one game, on a Redis the test may stop and start again."""
+    redis = EmbeddedRedis(tmp_path / "redis")
+    url = await redis.start()
+    database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
+    first = await server_factory(database, redis_url=url, redis_prefix=prefix)
+    second = await server_factory(database, redis_url=url, redis_prefix=prefix)
+    yield redis, first, second
+    await redis.stop()
 
 
 async def eventually(client: TelnetClient, line: str, expect: str, tries: int = 50) -> str:
@@ -76,40 +91,33 @@ async def test_a_process_going_down_is_announced_to_the_others(pair) -> None:
     assert "1 player online." in await eventually(bob, "who", "1 player online.")
 
 
-async def test_redis_away_and_back(server_factory, make_database, tmp_path: Path) -> None:
-    redis = EmbeddedRedis(tmp_path / "redis")
-    url = await redis.start()
-    try:
-        database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
-        first = await server_factory(database, redis_url=url, redis_prefix=prefix)
-        second = await server_factory(database, redis_url=url, redis_prefix=prefix)
-        ann, ann_name = await join(first)
-        bob, _ = await join(second)
-        await eventually(ann, "who", "2 players online.")
+async def test_redis_away_and_back(pair_on_own_redis) -> None:
+    redis, first, second = pair_on_own_redis
+    ann, ann_name = await join(first)
+    bob, _ = await join(second)
+    await eventually(ann, "who", "2 players online.")
 
-        await redis.stop()
-        # each process plays on: commands, movement, saving, local channels
-        assert "normal rank" in await ann.command("score")
-        assert "Market Street" in await ann.command("north")
-        reply = await eventually(ann, "chat anyone there", "Only this server heard you")
-        assert f"[chat] {ann_name.capitalize()}: anyone there" in reply
-        assert "Other servers cannot be reached" in await eventually(
-            ann, "who", "Other servers cannot be reached")
+    await redis.stop()
+    # each process plays on: commands, movement, saving, local channels
+    assert "normal rank" in await ann.command("score")
+    assert "Market Street" in await ann.command("north")
+    reply = await eventually(ann, "chat anyone there", "Only this server heard you")
+    assert f"[chat] {ann_name.capitalize()}: anyone there" in reply
+    assert "Other servers cannot be reached" in await eventually(
+        ann, "who", "Other servers cannot be reached")
 
-        await redis.start()
-        await eventually(ann, "who", "2 players online.")  # presences announced again
-        for attempt in range(20):  # until beta has subscribed again too
-            reply = await ann.command(f"chat are you back {attempt}")
-            try:
-                await bob.read_until(f"are you back {attempt}", timeout=0.5)
-                break
-            except TimeoutError:
-                continue
-        else:
-            raise AssertionError("chat never crossed again after Redis came back")
-        assert "Only this server heard you" not in reply
-    finally:
-        await redis.stop()
+    await redis.start()
+    await eventually(ann, "who", "2 players online.")  # presences announced again
+    for attempt in range(20):  # until beta has subscribed again too
+        reply = await ann.command(f"chat are you back {attempt}")
+        try:
+            await bob.read_until(f"are you back {attempt}", timeout=0.5)
+            break
+        except TimeoutError:
+            continue
+    else:
+        raise AssertionError("chat never crossed again after Redis came back")
+    assert "Only this server heard you" not in reply
 
 
 async def test_a_login_on_another_process_brings_the_character_with_its_last_change(
@@ -220,32 +228,24 @@ async def test_finger_finds_characters_playing_elsewhere_and_offline(pair) -> No
         "finger Nobodyatall")
 
 
-async def test_copies_made_while_redis_was_away_are_reconciled(server_factory, make_database,
-                                                               tmp_path: Path) -> None:
-    redis = EmbeddedRedis(tmp_path / "redis")
-    url = await redis.start()
-    try:
-        database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
-        first = await server_factory(database, redis_url=url, redis_prefix=prefix)
-        second = await server_factory(database, redis_url=url, redis_prefix=prefix)
-        owner, name = await join(first)
-        await owner.quit()
-        await redis.stop()
-        on_first, _ = await rejoin(first, name)  # no lease can be taken: both let it in
-        on_second, _ = await rejoin(second, name)
-        await redis.start()
-        # one keeps the character; the other saves its copy and lets go
-        watches = {asyncio.create_task(on_first.read_closed(timeout=15)): on_second,
-                   asyncio.create_task(on_second.read_closed(timeout=15)): on_first}
-        done, pending = await asyncio.wait(watches, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        ended = done.pop()
-        assert "logged in from another server" in ended.result()
-        await asyncio.sleep(1.5)  # well past a reconciliation: the other copy stays
-        assert "normal rank" in await watches[ended].command("score")
-    finally:
-        await redis.stop()
+async def test_copies_made_while_redis_was_away_are_reconciled(pair_on_own_redis) -> None:
+    redis, first, second = pair_on_own_redis
+    owner, name = await join(first)
+    await owner.quit()
+    await redis.stop()
+    on_first, _ = await rejoin(first, name)  # no lease can be taken: both let it in
+    on_second, _ = await rejoin(second, name)
+    await redis.start()
+    # one keeps the character; the other saves its copy and lets go
+    watches = {asyncio.create_task(on_first.read_closed(timeout=15)): on_second,
+               asyncio.create_task(on_second.read_closed(timeout=15)): on_first}
+    done, pending = await asyncio.wait(watches, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    ended = done.pop()
+    assert "logged in from another server" in ended.result()
+    await asyncio.sleep(1.5)  # well past a reconciliation: the other copy stays
+    assert "normal rank" in await watches[ended].command("score")
 
 
 async def test_wizards_see_each_players_process_in_who(pair) -> None:
