@@ -164,12 +164,9 @@ class MudServer:
         while True:
             await asyncio.sleep(self.settings.tick_interval)
             try:
-                self.tick(time.time())
+                self.clock.tick(time.time())
             except Exception:  # a bug in one tick must not stop the game's clock
                 log.exception("event=tick_failed")
-
-    def tick(self, now: float) -> None:
-        self.clock.tick(now)
 
     def spawn(self, coro) -> asyncio.Task[None]:  # type: ignore[no-untyped-def]
         """Run coro in the background (cancelled at shutdown if still running)."""
