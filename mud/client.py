@@ -133,7 +133,11 @@ class TelnetClient:
         for more than a moment."""
         while True:
             try:
-                chunk = await asyncio.wait_for(self._reader.read(65536), 0.002)
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
+                # cancellation that arrives as the read completes (a cancelled task that
+                # drains in a loop would then never stop)
+                async with asyncio.timeout(0.002):
+                    chunk = await self._reader.read(65536)
             except TimeoutError:
                 break
             if not chunk:

@@ -58,7 +58,7 @@ async def test_kill_during_trading_keeps_every_item_exactly_once(server_factory)
         assert await server.stop(signal.SIGKILL) == -signal.SIGKILL
         trading.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError, TimeoutError):
-            await trading
+            await asyncio.wait_for(trading, 10)  # a clear failure, never a hang
         swords, coins = await holdings(url)
         assert len(swords) == 1 and coins == COINS, (swords, coins)
         staleness_ms = killed_ms - created_ms(swords[0][0])
@@ -129,7 +129,7 @@ async def test_a_failure_inside_a_flush_never_leaves_half_a_snapshot(server_fact
     finally:
         trading.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await trading
+            await asyncio.wait_for(trading, 10)  # a clear failure, never a hang
         await query(url, "DROP TRIGGER flaky ON character_inventory")
     assert "disk hiccup" in server.log_text()
     a_inventory = await a.command("inventory")
