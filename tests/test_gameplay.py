@@ -235,7 +235,10 @@ async def test_monsters_respawn_and_zones_reset_without_duplicating(arena: Serve
     assert "You pick up a rusty sword." in await client.command("get sword")
     await kill_rat(client)
     assert "A test rat arrives." in await client.read_until(r"arrives\.", timeout=5)
-    await asyncio.sleep(1.5)  # a zone reset or more
+    async with asyncio.timeout(10):  # a zone reset puts the sword back
+        while "A rusty sword lies here." not in await client.command("look"):
+            await asyncio.sleep(0.1)
+    await asyncio.sleep(1.5)  # and further resets do not add more
     look = await client.command("look")
     assert look.count("A rusty sword lies here.") == 1  # put back once, not again and again
     assert "a rusty sword" in await client.command("inventory")
