@@ -21,6 +21,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from mud.cluster.redis import RedisLink
+from mud.tasks import cancel_and_wait
 
 log = logging.getLogger("mud.bus")
 
@@ -79,11 +80,7 @@ class Bus:
                        asyncio.create_task(self._heartbeat(), name="bus-heartbeat")]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         await self.link.call(lambda r: r.delete(f"{self.prefix}:alive:{self.process_id}"), 0)
 
     async def _heartbeat(self) -> None:

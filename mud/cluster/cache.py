@@ -18,6 +18,7 @@ from psycopg import sql
 
 from mud.cluster.redis import RedisLink
 from mud.game.model import Ability, Character, Essence, InventoryItem, QuestProgress, Skill
+from mud.tasks import cancel_and_wait
 
 log = logging.getLogger("mud.cache")
 
@@ -137,10 +138,7 @@ class ChangeListener:
         self._task = asyncio.create_task(self._run(), name="change-listener")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         backoff = 0.5

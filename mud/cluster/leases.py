@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from mud.cluster.redis import RedisLink
+from mud.tasks import cancel_and_wait
 
 log = logging.getLogger("mud.leases")
 
@@ -115,7 +116,4 @@ class Leases:
         self._task = asyncio.create_task(self._renew_forever(), name="lease-renewal")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)

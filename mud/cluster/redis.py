@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from mud.store.database import redact_url
+from mud.tasks import cancel_and_wait
 
 log = logging.getLogger("mud.redis")
 
@@ -154,10 +155,7 @@ class RedisLink:
             return
 
     async def close(self) -> None:
-        if self._probe is not None:
-            self._probe.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._probe
+        await cancel_and_wait(self._probe)
         await self.client.aclose()
 
 

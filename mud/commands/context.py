@@ -69,5 +69,4 @@ class Context:
         return self.game.item(thing.item_id).keywords
 
     def describe_stack(self, thing: InventoryItem | FloorItem) -> str:
-        name = self.game.item(thing.item_id).name
-        return f"{name} (x{thing.quantity})" if thing.quantity > 1 else name
+        return self.game.label(thing.item_id, thing.quantity)

@@ -16,7 +16,7 @@ from mud.game import containers
 from mud.game.equipment import armour, attack, durability_left, is_broken, worn
 from mud.game.model import Character, InventoryItem, Part
 from mud.game.state import FloorItem
-from mud.text import upper_first
+from mud.text import counted, upper_first
 from mud.world.items import SLOTS, ItemTemplate
 
 Thing = InventoryItem | FloorItem
@@ -302,8 +302,8 @@ def contents_lines(ctx: Context, thing: Thing, template: ItemTemplate) -> list[s
 def describe(ctx: Context, thing: Thing, place: str) -> list[str]:
     """Everything examine shows about one item."""
     t = ctx.game.item(thing.item_id)
-    count = f" (x{thing.quantity})" if thing.quantity > 1 else ""
-    lines = [f"{upper_first(t.name)}{count}, {t.kind}{_broken(thing, t)}", t.description]
+    lines = [f"{upper_first(counted(t.name, thing.quantity))}, {t.kind}{_broken(thing, t)}",
+             t.description]
     if t.kind == "weapon":
         lines.append(f"  Damage: {t.damage} ({t.skill})")
     elif t.kind == "armour":

@@ -39,10 +39,8 @@ def show_room(ctx: Context) -> None:
              f"[Exits: {' '.join(exit_names(room)) or 'none'}]"]
     lines += [f"{upper_first(ctx.describe_stack(item))} lies here." for item in room.items]
     for mob in room.mobs:
-        foe = mob.target.name if mob.target is ctx.ch else (
-            mob.target.name if mob.target else "")
-        fighting = f", fighting {'you' if mob.target is ctx.ch else foe}" if foe else ""
-        lines.append(f"{upper_first(mob.name)} is here{fighting}.")
+        foe = "you" if mob.target is ctx.ch else mob.target.name if mob.target else ""
+        lines.append(f"{upper_first(mob.name)} is here{', fighting ' + foe if foe else ''}.")
     for other in room.occupants:
         if other is not ctx.ch:
             state = "" if ctx.game.is_connected(other) else " (link-dead)"

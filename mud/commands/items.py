@@ -19,11 +19,6 @@ def _amount(spec: TargetSpec, available: int) -> int:
     return min(spec.count or available, available)
 
 
-def _label(ctx: Context, item_id: str, quantity: int) -> str:
-    name = ctx.game.item(item_id).name
-    return f"{name} (x{quantity})" if quantity > 1 else name
-
-
 def _carried(ch: Character) -> list[InventoryItem]:
     return [row for row in ch.inventory if row.slot is None]
 
@@ -96,7 +91,7 @@ def get(ctx: Context) -> None:
         if floor.quantity == 0:
             room.items.remove(floor)
         ch.add_item(floor.item_id, quantity, template.stackable, floor.metadata)
-        label = _label(ctx, floor.item_id, quantity)
+        label = ctx.game.label(floor.item_id, quantity)
         ctx.send(f"You pick up {label}.")
         ctx.game.tell_room(room, f"{ch.name} picks up {label}.", exclude=[ch])
 
@@ -125,7 +120,7 @@ def drop(ctx: Context) -> None:
             pile.quantity += quantity
         else:
             room.items.append(FloorItem(row.item_id, quantity, row.metadata))
-        label = _label(ctx, row.item_id, quantity)
+        label = ctx.game.label(row.item_id, quantity)
         ctx.send(f"You drop {label}.")
         ctx.game.tell_room(room, f"{ch.name} drops {label}.", exclude=[ch])
 
@@ -169,7 +164,7 @@ def give(ctx: Context) -> None:
         # both sides change with no await in between: the saver sees both or neither
         ch.remove_item(row, quantity)
         receiver.add_item(row.item_id, quantity, template.stackable, row.metadata)
-        label = _label(ctx, row.item_id, quantity)
+        label = ctx.game.label(row.item_id, quantity)
         ctx.send(f"You give {label} to {receiver.name}.")
         ctx.game.tell(receiver, f"{ch.name} gives you {label}.")
         ctx.game.tell_room(room, f"{ch.name} gives {label} to {receiver.name}.",
@@ -199,7 +194,7 @@ def _get_from(ctx: Context, item_text: str, container_text: str) -> None:
         except ContainerError as exc:
             ctx.send(str(exc))
             break
-        label = _label(ctx, taken.item_id, taken.quantity)
+        label = ctx.game.label(taken.item_id, taken.quantity)
         ctx.send(f"You get {label} from {bag.name}.")
         ctx.game.tell_room(room, f"{ch.name} gets {label} from {bag.name}.", exclude=[ch])
 
@@ -236,7 +231,7 @@ def put(ctx: Context) -> None:
         except ContainerError as exc:
             ctx.send(str(exc))
             break
-        label = _label(ctx, row.item_id, moved)
+        label = ctx.game.label(row.item_id, moved)
         ctx.send(f"You put {label} in {bag.name}.")
         ctx.game.tell_room(room, f"{ch.name} puts {label} in {bag.name}.", exclude=[ch])
 

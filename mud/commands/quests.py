@@ -124,8 +124,7 @@ def _info(ctx: Context, word: str) -> None:
 
 
 def _reward_text(ctx: Context, quest_: QuestTemplate) -> str:
-    parts = [f"{ctx.game.world.items[i].name}" + (f" (x{n})" if n > 1 else "")
-             for i, n in quest_.reward_items]
+    parts = [ctx.game.label(i, n) for i, n in quest_.reward_items]
     if quest_.reward_progress:
         parts.append(f"{quest_.reward_progress} progress for each awakened ability")
     return "\nReward: " + ", ".join(parts) if parts else ""

@@ -18,8 +18,8 @@ from mud.game.abilities import awaken
 from mud.game.fighting import disengage
 from mud.game.mobs import Mob
 from mud.game.model import Character, Part
-from mud.game.state import FloorItem, Room
-from mud.text import upper_first
+from mud.game.state import Room
+from mud.text import counted, upper_first
 
 SETTABLE: dict[str, tuple[int, int]] = {  # field -> allowed range (pools: up to the maximum)
     "power": (1, 1000), "speed": (1, 1000), "spirit": (1, 1000), "recovery": (1, 1000),
@@ -112,12 +112,8 @@ def spawn(ctx: Context) -> None:
     what, room = words[0].lower(), ctx.room
     ctx.target = what
     if what in ctx.game.world.items:
-        template = ctx.game.world.items[what]
-        if template.stackable:
-            room.items.append(FloorItem(what, count))
-        else:
-            room.items.extend(FloorItem(what) for _ in range(count))
-        name = template.name
+        ctx.game.put_on_floor(room, what, count)
+        name = ctx.game.world.items[what].name
     elif what in ctx.game.world.monsters:
         template_m = ctx.game.world.monsters[what]
         room.mobs.extend(Mob(template_m, room.id, template_m.health) for _ in range(count))
@@ -125,7 +121,7 @@ def spawn(ctx: Context) -> None:
     else:
         ctx.refuse(f"There is no item or monster '{what[:40]}' in world data.")
         return
-    ctx.send(f"You make {name}" + (f" (x{count})." if count > 1 else "."))
+    ctx.send(f"You make {counted(name, count)}.")
     ctx.game.tell_room(room, f"{upper_first(name)} appears out of thin air.", exclude=[ctx.ch])
 
 

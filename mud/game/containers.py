@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mud.game.model import Character, InventoryItem, Part
-from mud.text import upper_first
+from mud.text import counted, upper_first
 from mud.world.items import ItemTemplate
 
 
@@ -160,7 +160,7 @@ def listing(holder: Holder, items: Mapping[str, ItemTemplate]) -> list[str]:
     for entry in contents(holder):
         template = items.get(entry.item_id)
         name = template.name if template is not None else f"something unknown ({entry.item_id})"
-        lines.append(f"{name} (x{entry.quantity})" if entry.quantity > 1 else name)
+        lines.append(counted(name, entry.quantity))
     return lines
 
 

@@ -12,7 +12,7 @@ from mud.game.combat import Fighter
 from mud.game.mobs import Mob
 from mud.game.model import Ability, Character
 from mud.game.progress import grant
-from mud.game.state import FloorItem, Game, Room
+from mud.game.state import Game
 from mud.text import upper_first
 from mud.world.essences import AbilityTemplate
 
@@ -193,10 +193,10 @@ def _mob_dies(game: Game, mob: Mob, killer: Character, now: float) -> None:
         mob.slot.mob, mob.slot.died_at = None, now
     loot = combat.roll_loot(mob.template, game.rng)
     for item_id, quantity in loot:
-        _drop(game, room, item_id, quantity)
+        game.put_on_floor(room, item_id, quantity)
     if loot:
         game.tell_room(room, f"{name} drops " + ", ".join(
-            _label(game, item_id, quantity) for item_id, quantity in loot) + ".")
+            game.label(item_id, quantity) for item_id, quantity in loot) + ".")
     points = combat.ability_progress_for_kill(mob.template.rank)
     fought = [c for c in room.occupants if c in mob.attackers or c.id in mob.used]
     for ch in fought:
@@ -245,22 +245,6 @@ def character_dies(game: Game, ch: Character, mob: Mob, now: float) -> None:
 # -- the world's clock ----------------------------------------------------------------------
 
 
-def _label(game: Game, item_id: str, quantity: int) -> str:
-    name = game.world.items[item_id].name
-    return f"{name} (x{quantity})" if quantity > 1 else name
-
-
-def _drop(game: Game, room: Room, item_id: str, quantity: int) -> None:
-    if game.world.items[item_id].stackable:
-        pile = next((f for f in room.items if f.item_id == item_id and not f.metadata), None)
-        if pile is not None:
-            pile.quantity += quantity
-        else:
-            room.items.append(FloorItem(item_id, quantity))
-    else:
-        room.items.extend(FloorItem(item_id) for _ in range(quantity))
-
-
 def aggression(game: Game) -> None:
     """Aggressive monsters attack a connected character in their room."""
     for slot in game.slots:
@@ -301,7 +285,7 @@ def reset_zone(game: Game, zone_id: str) -> int:
             present = sum(f.quantity for f in room.items if f.item_id == spawn.id)
             missing = spawn.count - present
             if missing > 0:
-                _drop(game, room, spawn.id, missing)
+                game.put_on_floor(room, spawn.id, missing)
                 returned += missing
     return returned
 

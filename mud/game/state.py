@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from mud.game import quests
 from mud.game.mobs import Mob, SpawnSlot
 from mud.game.model import Character
+from mud.text import counted
 from mud.world.loader import ItemTemplate, RoomTemplate, World
 
 log = logging.getLogger("mud.game")
@@ -51,7 +52,10 @@ class Room:
 class Game:
     def __init__(self, world: World) -> None:
         self.world = world
-        self.rooms = {rid: Room(t, items=self._floor(t)) for rid, t in world.rooms.items()}
+        self.rooms = {rid: Room(t) for rid, t in world.rooms.items()}
+        for room in self.rooms.values():
+            for spawn in room.template.items:
+                self.put_on_floor(room, spawn.id, spawn.count)
         self.characters: dict[uuid.UUID, Character] = {}  # in memory: playing, link-dead, saving
         self.players: dict[uuid.UUID, Player] = {}        # character id -> its session
         self._in_world: dict[str, Character] = {}          # lower name -> character in a room
@@ -63,15 +67,17 @@ class Game:
         for slot in self.slots:
             self.spawn(slot)
 
-    def _floor(self, room: RoomTemplate) -> list[FloorItem]:
-        """A room's starting floor items: one pile per stackable item, one entry per other."""
-        floor: list[FloorItem] = []
-        for spawn in room.items:
-            if self.world.items[spawn.id].stackable:
-                floor.append(FloorItem(spawn.id, spawn.count))
+    def put_on_floor(self, room: Room, item_id: str, quantity: int) -> None:
+        """quantity of an item on a room's floor: a stackable one joins its pile, others lie
+        one by one."""
+        if self.world.items[item_id].stackable:
+            pile = next((f for f in room.items if f.item_id == item_id and not f.metadata), None)
+            if pile is not None:
+                pile.quantity += quantity
             else:
-                floor.extend(FloorItem(spawn.id) for _ in range(spawn.count))
-        return floor
+                room.items.append(FloorItem(item_id, quantity))
+        else:
+            room.items.extend(FloorItem(item_id) for _ in range(quantity))
 
     def spawn(self, slot: SpawnSlot) -> Mob:
         template = self.world.monsters[slot.monster_id]
@@ -84,6 +90,9 @@ class Game:
 
     def item(self, item_id: str) -> ItemTemplate:
         return self.world.items[item_id]
+
+    def label(self, item_id: str, quantity: int) -> str:
+        return counted(self.world.items[item_id].name, quantity)
 
     def room_of(self, ch: Character) -> Room:
         return self.rooms[ch.room_id or self.world.start_room]

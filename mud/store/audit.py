@@ -4,12 +4,13 @@ command waits on the database; rows wait in memory (bounded) while it is away.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from dataclasses import astuple, dataclass
 
 from psycopg_pool import AsyncConnectionPool
+
+from mud.tasks import cancel_and_wait
 
 log = logging.getLogger("mud.audit")
 
@@ -67,10 +68,7 @@ class AuditLog:
         self._task = asyncio.create_task(self._run(), name="audit")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         await self.flush()
 
     async def recent(self, character: str | None, count: int) -> list[tuple]:
