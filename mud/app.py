@@ -4,6 +4,7 @@ order and stops them gracefully."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
 import math
@@ -23,18 +24,24 @@ from mud.cluster.redis import RedisLink, open_redis
 from mud.cluster.relay import Relay
 from mud.cluster.throttle import SharedLoginThrottle
 from mud.config import Settings
+from mud.console.server import ConsoleServer
 from mud.game.abilities import awaken
 from mud.game.clock import Clock
 from mud.game.fighting import disengage
 from mud.game.model import Character
 from mud.game.state import Game
 from mud.monitor import GcMonitor, LagMonitor, open_fds, rss_kib
+from mud.net import mssp
 from mud.net.telnet import TelnetConnection, start_listener
+from mud.net.tls import TlsSetupError, server_context
+from mud.reload import reload_world, with_overlay
 from mud.session import Session
+from mud.shutdown import ShutdownPlanner
 from mud.store.audit import AuditLog
+from mud.store.bans import REFRESH_SECONDS, Ban, BanList, covers
 from mud.store.characters import CharacterRepository
 from mud.store.database import open_database, redact_url
-from mud.store.players import PlayerRepository
+from mud.store.players import Account, PlayerRepository
 from mud.store.saver import Saver
 from mud.world.loader import World, load_world
 
@@ -87,7 +94,16 @@ class MudServer:
         self._departed: set[uuid.UUID] = set()
         self._letting_go: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._listener: asyncio.Server | None = None
+        self._tls_listener: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.bans = BanList(pool)
+        self.wizlock = False  # only wizards and admins may log in
+        self.stopping = asyncio.Event()  # set: serve() stops the server gracefully
+        self.shutdowns = ShutdownPlanner(self.game.tell_all, self.stopping.set)
+        self.console = ConsoleServer(self, settings.console_socket_path)
+        self.bus.handlers.update(
+            bans=lambda _: self.spawn(self._bans_changed()), wizlock=self._on_wizlock,
+            world_changed=lambda _: self.spawn(reload_world(self, tell_others=False)))
 
     # -- connections ----------------------------------------------------------------------------
 
@@ -98,6 +114,9 @@ class MudServer:
         gc.collect()
         gc.freeze()
         gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+        await self.bans.refresh()
+        key = self._wizlock_key
+        self.wizlock = bool(await self.bus.link.call(lambda r: r.exists(key), 0))
         self.saver.start()
         self.audit.start()
         self.bus.start()
@@ -111,9 +130,30 @@ class MudServer:
         if self.settings.stats_interval > 0:
             self.spawn(self._log_stats())
         self.spawn(self._run_ticks())
+        self.spawn(self._refresh_bans())
         self._listener = await start_listener(
             self.settings.host, self.settings.telnet_port, self.settings.idle_timeout,
-            self.settings.input_bytes_rate, self._serve_connection)
+            self.settings.input_bytes_rate, self._serve_connection, lambda: mssp.variables(self))
+        if self.settings.tls_port is not None:
+            await self._start_tls()
+        await self.console.start()
+
+    async def _start_tls(self) -> None:
+        try:
+            context = await server_context(self.settings)
+        except TlsSetupError as exc:
+            raise SystemExit(f"mud: {exc}") from exc
+        self._tls_listener = await start_listener(
+            self.settings.host, self.settings.tls_port or 0, self.settings.idle_timeout,
+            self.settings.input_bytes_rate, self._serve_connection, lambda: mssp.variables(self),
+            tls=context)
+        log.info("event=tls_listening host=%s port=%d", self.settings.host, self.tls_port)
+
+    @property
+    def tls_port(self) -> int | None:
+        if self._tls_listener is None:
+            return None
+        return self._tls_listener.sockets[0].getsockname()[1]
 
     @property
     def port(self) -> int:
@@ -165,6 +205,8 @@ class MudServer:
             await asyncio.sleep(self.settings.tick_interval)
             try:
                 self.clock.tick(time.time())
+                for session in list(self.game.players.values()):
+                    session.gmcp.update()  # what the tick changed, such as regeneration
             except Exception:  # a bug in one tick must not stop the game's clock
                 log.exception("event=tick_failed")
 
@@ -260,12 +302,13 @@ class MudServer:
         room = self.game.place(ch)
         if was_here:
             session.send(f"Welcome back, {ch.name}. You take up where you left off.")
-            self.game.tell_room(room, f"{ch.name} has reconnected.", exclude=[ch])
+            self.game.tell_room(room, f"{ch.name} has reconnected.", exclude=[ch], actor=ch)
         else:
             session.send(f"Welcome, {ch.name}.")
-            self.game.tell_room(room, f"{ch.name} has entered the game.", exclude=[ch])
+            self.game.tell_room(room, f"{ch.name} has entered the game.", exclude=[ch],
+                                actor=ch)
         log.info("event=enter character=%s resumed=%s room=%s", ch.name, was_here, ch.room_id)
-        self.spawn(self.bus.announce(self._presence(ch)))
+        self.announce(ch)
         session.show_room()
 
     async def leave_game(self, ch: Character, session: Session | None) -> bool:
@@ -276,7 +319,7 @@ class MudServer:
         room = self.game.room_of(ch)
         disengage(self.game, ch)
         self.game.unplace(ch)
-        self.game.tell_room(room, f"{ch.name} has left the game.")
+        self.game.tell_room(room, f"{ch.name} has left the game.", actor=ch)
         self._departed.add(ch.id)
         self.spawn(self.bus.depart(ch.name))
         saved = await self.saver.flush()
@@ -287,10 +330,14 @@ class MudServer:
         log.info("event=leave character=%s saved=%s", ch.name, saved)
         return saved
 
+    def announce(self, ch: Character) -> None:
+        """Tell the other processes where ch is and how it shows in `who`."""
+        self.spawn(self.bus.announce(self._presence(ch)))
+
     def _presence(self, ch: Character) -> Presence:
         zone = self.world.rooms[ch.room_id].zone if ch.room_id in self.world.rooms else ""
         return Presence(ch.name, ch.rank, self.bus.process_id, zone,
-                        not self.game.is_connected(ch))
+                        not self.game.is_connected(ch), ch.invisible)
 
     def _presences(self) -> list[Presence]:
         return [self._presence(ch) for ch in self.game.present()]
@@ -299,7 +346,7 @@ class MudServer:
         if self.game.players.get(ch.id) is not session:
             return
         del self.game.players[ch.id]
-        self.game.tell_room(self.game.room_of(ch), f"{ch.name} has lost their link.")
+        self.game.tell_room(self.game.room_of(ch), f"{ch.name} has lost their link.", actor=ch)
         log.info("event=link_lost character=%s", ch.name)
         self.spawn(self.saver.flush())
         self._linkdead[ch.id] = asyncio.get_running_loop().call_later(
@@ -322,13 +369,124 @@ class MudServer:
                     task = self._letting_go[cid] = self.spawn(self._let_go(ch))
                     task.add_done_callback(lambda _, cid=cid: self._letting_go.pop(cid, None))
 
+    # -- moderation -----------------------------------------------------------------------------
+
+    def refusal(self, username: str | None, character: str | None, host: str,
+                role: str = "player") -> str | None:
+        """Why a connection (so far known by address, then account, then character) may not go
+        on, or None."""
+        ban = (self.bans.of_address(host)
+               or (self.bans.of_name("account", username) if username else None)
+               or (self.bans.of_name("character", character) if character else None))
+        if ban is not None:
+            return (f"You are banned from this game ({ban.kind}"
+                    + (f": {ban.reason}" if ban.reason else "")
+                    + "). If you think this is a mistake, write to the game's administrators.")
+        if self.wizlock and username is not None and role in ("player", "builder"):
+            return "The game is closed to players for maintenance. Please try again later."
+        return None
+
+    async def ban(self, kind: str, value: str, reason: str, by: str) -> tuple[Ban, int]:
+        """Ban, tell the other processes, and disconnect whoever the ban covers here. Raises
+        mud.store.bans.BanError on a malformed ban."""
+        ban = await self.bans.add(kind, value, reason, by)
+        await self.bus.publish("bans")
+        return ban, await self._enforce_bans([ban])
+
+    async def unban(self, kind: str, value: str) -> bool:
+        removed = await self.bans.remove(kind, value)
+        if removed:
+            await self.bus.publish("bans")
+        return removed
+
+    async def _bans_changed(self) -> None:
+        await self.bans.refresh()
+        await self._enforce_bans(self.bans.all())
+
+    async def _refresh_bans(self) -> None:
+        """In case a message from another process was missed (Redis away)."""
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            try:
+                await self.bans.refresh()
+            except Exception as exc:  # the database is away: keep the last copy
+                log.warning("event=bans_refresh_failed error=%r", exc)
+
+    async def _enforce_bans(self, bans: list[Ban]) -> int:
+        """Disconnect the sessions any of bans covers (a character in play is saved first).
+        Returns how many."""
+        struck = [s for s in list(self.sessions)
+                  if any(covers(ban, s.account.username if s.account else None,
+                                s.character.name if s.character else None, s.conn.host)
+                         for ban in bans)]
+        for session in struck:
+            await self.disconnect(session, "You have been banned from this game. Goodbye.")
+        return len(struck)
+
+    async def disconnect(self, session: Session, reason: str) -> None:
+        """Close a connection; a character it plays leaves the game and is saved, as on quit."""
+        ch = session.character
+        if ch is not None:
+            session.playing = False
+            await self.leave_game(ch, session)
+            session.character = None
+        session.close(reason)
+
+    async def kick(self, name: str, reason: str) -> bool:
+        """Take a character out of the game here (saved, as on quit). False when it is not here."""
+        ch = self.game.find_online(name)
+        if ch is None:
+            return False
+        session = self.game.players.get(ch.id)
+        log.warning("event=kicked character=%s reason=%r", ch.name, reason)
+        if session is not None:
+            await self.disconnect(session, reason)  # type: ignore[arg-type]
+        else:  # link-dead
+            timer = self._linkdead.pop(ch.id, None)
+            if timer is not None:
+                timer.cancel()
+            await self.leave_game(ch, None)
+        return True
+
+    async def set_role(self, username: str, role: str) -> Account | None:
+        """Give an account a role, in the database and on its live sessions (from their next
+        command on). None when there is no such account."""
+        account = await self.players.by_username(username)
+        if account is None or not await self.players.set_role(account.username, role):
+            return None
+        for session in self.sessions:
+            if session.account is not None and session.account.id == account.id:
+                session.account = dataclasses.replace(session.account, role=role)
+                session.send(f"You are now {role}.")
+        log.warning("event=role_changed account=%s role=%s", account.username, role)
+        return dataclasses.replace(account, role=role)
+
+    @property
+    def _wizlock_key(self) -> str:
+        return f"{self.settings.redis_prefix}:wizlock"
+
+    def set_wizlock(self, locked: bool) -> None:
+        """Lock or open the game on every process, and for processes started later."""
+        self.wizlock = locked
+        log.warning("event=wizlock locked=%s", locked)
+        key = self._wizlock_key
+        self.spawn(self.bus.link.call(
+            lambda r: r.set(key, "1") if locked else r.delete(key), None))
+        self.spawn(self.bus.publish("wizlock", locked=locked))
+
+    def _on_wizlock(self, message: dict[str, object]) -> None:
+        self.wizlock = bool(message.get("locked"))
+
     # -- shutdown -------------------------------------------------------------------------------
 
     async def stop(self) -> bool:
         """Stop accepting, tell the players, save everything, close connections. True when
         every change reached the database."""
-        if self._listener is not None:
-            self._listener.close()
+        for listener in (self._listener, self._tls_listener):
+            if listener is not None:
+                listener.close()
+        await self.console.close()
+        await self.shutdowns.close()
         self.game.tell_all("The server is shutting down. Your character is being saved.")
         await self.bus.publish("notice", text=f"Server {self.bus.process_id} is shutting "
                                               "down; its players will be back shortly.")
@@ -366,6 +524,7 @@ async def serve(settings: Settings) -> int:
     async with open_database(settings.database_url, settings.data_path) as db, \
             open_redis(settings.redis_url, settings.data_path) as redis:
         where = db.where
+        world, _ = await with_overlay(world, db.pool)  # builders' changes to the world
         server = MudServer(settings, world, db.pool, redis, db.url)
         await server.start()
         print(f"mud: telnet listening on {settings.host}:{server.port}; database: {where};"
@@ -374,11 +533,10 @@ async def serve(settings: Settings) -> int:
         log.info("event=listening host=%s port=%d database=%r redis=%r process=%s",
                  settings.host, server.port, where, redact_url(redis.url),
                  server.bus.process_id)
-        stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+            loop.add_signal_handler(sig, server.stopping.set)
+        await server.stopping.wait()
         log.info("event=shutdown_requested")
         for sig in (signal.SIGTERM, signal.SIGINT):  # a second signal must not cut the save short
             loop.add_signal_handler(sig, log.warning, "event=signal_ignored reason=%s",

@@ -1,4 +1,4 @@
-"""The `mud` command: serve, migrate, check-world, set-role."""
+"""The `mud` command: serve, migrate, check-world, set-role, export-world, console."""
 
 from __future__ import annotations
 
@@ -54,6 +54,21 @@ def _parser() -> argparse.ArgumentParser:
     role.add_argument("role", choices=["player", "builder", "wizard", "admin"])
     for name in ("database_url", "data_dir", "log_level"):
         _add_setting(role, name)
+    export = sub.add_parser("export-world", help="write the world with builders' changes",
+                            description="Write a world folder: the world files with the "
+                                        "builders' changes (stored in the database) applied.")
+    export.add_argument("--out", help="folder to write (default: <data dir>/world-export)")
+    for name in ("world_dir", "database_url", "data_dir", "log_level"):
+        _add_setting(export, name)
+    console = sub.add_parser("console", help="the operator console of a running server",
+                             description="Connect to a running server's console socket: "
+                                         "interactive, or one command with -c. Exit codes: 0 "
+                                         "ok, 1 refused or failed, 2 cannot connect.")
+    console.add_argument("-c", dest="one_shot", metavar="COMMAND",
+                         help='run one command and exit, like -c "status"')
+    console.add_argument("--json", action="store_true", help="print replies as JSON")
+    for name in ("data_dir", "console_socket"):
+        _add_setting(console, name)
     return parser
 
 
@@ -74,12 +89,34 @@ async def _with_database(settings: Settings, work: Any) -> int:
         return await work(db.pool) if work else 0
 
 
+async def _export(settings: Settings, pool: Any, out_arg: str | None) -> int:
+    from pathlib import Path
+
+    from mud.world.export import ExportError, export_stored
+    from mud.world.loader import WorldError
+
+    out = Path(out_arg) if out_arg else settings.data_path / "world-export"
+    try:
+        world = await export_stored(pool, settings.world_path, out,
+                                    lambda line: print(f"mud: {line}", flush=True))
+    except (WorldError, ExportError) as exc:
+        print(f"mud: cannot export: {exc}", file=sys.stderr)
+        return 1
+    print(f"mud: world exported to {out}: {len(world.zones)} zones, {len(world.rooms)} rooms, "
+          f"{len(world.items)} items (check it: mud check-world --world-dir {out})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     flags = {k: v for k, v in vars(args).items() if k in SETTINGS}
     settings = Settings.load(flags)
     _setup_logging(settings.log_level, settings.process_name)
 
+    if args.command == "console":
+        from mud.console.client import run
+
+        return run(settings.console_socket_path, args.one_shot, args.json)
     if args.command == "check-world":
         from mud.world.loader import WorldError, load_world
 
@@ -94,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "migrate":
         return asyncio.run(_with_database(settings, None))
+    if args.command == "export-world":
+        return asyncio.run(_with_database(settings, lambda pool: _export(settings, pool, args.out)))
     if args.command == "set-role":
         from mud.store.players import PlayerRepository
 

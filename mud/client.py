@@ -1,7 +1,9 @@
 """A small line-oriented telnet client for tests, benchmarks and scripts.
 
-It refuses every telnet option except the server's ECHO (which it records, so a caller can see
-that password input is hidden) and collects the text the server sends.
+By default it refuses every telnet option except the server's ECHO (which it records, so a caller
+can see that password input is hidden) and collects the text the server sends. Given Options, it
+also plays a MUD client: it answers TTYPE (with an MTTS cycle), NAWS and CHARSET, accepts EOR,
+GMCP, MSSP and MCCP2 (inflating the compressed stream), and records what arrives.
 """
 
 from __future__ import annotations
@@ -9,35 +11,93 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import json
 import re
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Any
 
-IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
-ECHO = 1
+IAC, DONT, DO, WONT, WILL, SB, SE, GA, EOR_MARK = 255, 254, 253, 252, 251, 250, 240, 249, 239
+ECHO, SGA, TTYPE, EOR, NAWS, CHARSET, MSSP, MCCP2, GMCP = 1, 3, 24, 25, 31, 42, 70, 86, 201
 PROMPT = "> "
 _PROMPT_PATTERN = r"(^|\n)> "
 
 
+@dataclass(frozen=True)
+class Options:
+    """What the client agrees to: `will` answers the server's DO, `do` answers its WILL."""
+
+    will: frozenset[int] = frozenset()
+    do: frozenset[int] = frozenset()
+    ttypes: tuple[str, ...] = ()  # answers to TTYPE SEND in turn (the last one repeats)
+    width: int = 80
+    height: int = 24
+    charset: str = "UTF-8"  # chosen from the server's CHARSET REQUEST when offered
+    silent: frozenset[int] = frozenset()  # offers never answered (as TinTin++ does MSSP)
+
+    @classmethod
+    def mud_client(cls, **kwargs: Any) -> Options:
+        """Accepts everything a MUD client does, as Mudlet announces itself."""
+        defaults: dict[str, Any] = dict(
+            will=frozenset({TTYPE, NAWS, CHARSET}),
+            do=frozenset({SGA, EOR, GMCP, MSSP, MCCP2}),
+            ttypes=("MUDLET", "XTERM-256COLOR", "MTTS 2831"))
+        return cls(**{**defaults, **kwargs})
+
+
 class TelnetClient:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 options: Options | None = None) -> None:
         self._reader = reader
         self._writer = writer
+        self.options = options or Options()
         self.text = ""  # received, not yet consumed
         self.in_game = False
         self.server_echo = False  # True while the server has said WILL ECHO (password mode)
+        self.wire_bytes = 0  # bytes received from the network (compressed ones as they came)
+        self.raw = bytearray()  # what arrived after inflating, telnet commands included
+        self.plain_bytes = 0  # the size of raw, counted even when it is not kept
+        self.negotiation: list[tuple[int, int]] = []  # (WILL/WONT/DO/DONT, option) received
+        self.subnegotiations: list[tuple[int, bytes]] = []
+        self.gmcp: list[tuple[str, Any]] = []
+        self.mssp: dict[str, list[str]] = {}
+        self.compressed = False  # MCCP2 is on
+        self.keep_raw = True
         self._pending = b""
-        self._in_sb = False
+        self._sb: bytearray | None = None  # inside a subnegotiation: its bytes so far
+        self._ttype_index = 0
+        self._inflater: Any = None
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
     @classmethod
-    async def connect(cls, host: str, port: int, timeout: float = 10.0) -> TelnetClient:
+    async def connect(cls, host: str, port: int, timeout: float = 10.0,
+                      options: Options | None = None, ssl: Any = None) -> TelnetClient:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, limit=1 << 22), timeout)
-        return cls(reader, writer)
+            asyncio.open_connection(host, port, limit=1 << 22, ssl=ssl), timeout)
+        return cls(reader, writer, options)
 
     # -- telnet byte handling -------------------------------------------------------------------
 
     def _feed(self, data: bytes) -> None:
-        if not self._pending and not self._in_sb and IAC not in data:  # the common case
+        self.wire_bytes += len(data)
+        self._parse(self._inflate(data))
+
+    def _inflate(self, data: bytes) -> bytes:
+        if self._inflater is None:
+            return data
+        out = self._inflater.decompress(data)
+        if self._inflater.eof:  # the server ended compression: what follows is plain
+            out += self._inflater.unused_data
+            self._inflater = None
+            self.compressed = False
+        return out
+
+    def _parse(self, data: bytes) -> None:
+        self.plain_bytes += len(data)
+        if self.keep_raw:
+            self.raw += data
+        if not self._pending and self._sb is None and IAC not in data:  # the common case
             self.text += self._decoder.decode(data).replace("\r\n", "\n")
             return
         data = self._pending + data
@@ -46,18 +106,8 @@ class TelnetClient:
         i = 0
         while i < len(data):
             byte = data[i]
-            if self._in_sb:
-                if byte == IAC and i + 1 < len(data) and data[i + 1] == SE:
-                    self._in_sb = False
-                    i += 2
-                    continue
-                if byte == IAC and i + 1 >= len(data):
-                    self._pending = data[i:]
-                    break
-                i += 1
-                continue
             if byte != IAC:
-                out.append(byte)
+                (out if self._sb is None else self._sb).append(byte)
                 i += 1
                 continue
             if i + 1 >= len(data):
@@ -65,7 +115,18 @@ class TelnetClient:
                 break
             cmd = data[i + 1]
             if cmd == IAC:
-                out.append(IAC)
+                (out if self._sb is None else self._sb).append(IAC)
+                i += 2
+            elif self._sb is not None:
+                if cmd == SE:
+                    payload, self._sb = bytes(self._sb), None
+                    if payload[:1] == bytes([MCCP2]):  # all that follows is compressed
+                        self.text += self._decoder.decode(bytes(out)).replace("\r\n", "\n")
+                        self._inflater = zlib.decompressobj()
+                        self.compressed = True
+                        self._parse(self._inflate(data[i + 2:]))
+                        return
+                    self._subnegotiation(payload)
                 i += 2
             elif cmd in (DO, DONT, WILL, WONT):
                 if i + 2 >= len(data):
@@ -74,21 +135,74 @@ class TelnetClient:
                 self._negotiate(cmd, data[i + 2])
                 i += 3
             elif cmd == SB:
-                self._in_sb = True
+                self._sb = bytearray()
                 i += 2
             else:
                 i += 2
         self.text += self._decoder.decode(bytes(out)).replace("\r\n", "\n")
 
     def _negotiate(self, cmd: int, option: int) -> None:
+        self.negotiation.append((cmd, option))
+        if option in self.options.silent:
+            return
         if option == ECHO and cmd in (WILL, WONT):
             self.server_echo = cmd == WILL
             if cmd == WILL:
                 self._writer.write(bytes([IAC, DO, ECHO]))
         elif cmd == DO:
-            self._writer.write(bytes([IAC, WONT, option]))
+            agreed = option in self.options.will
+            self._writer.write(bytes([IAC, WILL if agreed else WONT, option]))
+            if agreed and option == NAWS:
+                self.resize(self.options.width, self.options.height)
         elif cmd == WILL:
-            self._writer.write(bytes([IAC, DONT, option]))
+            self._writer.write(bytes([IAC, DO if option in self.options.do else DONT, option]))
+
+    def _subnegotiation(self, payload: bytes) -> None:
+        option, body = payload[0], payload[1:]
+        self.subnegotiations.append((option, body))
+        if option == TTYPE and body[:1] == b"\x01" and self.options.ttypes:
+            answer = self.options.ttypes[min(self._ttype_index, len(self.options.ttypes) - 1)]
+            self._ttype_index += 1
+            self.send_subnegotiation(TTYPE, b"\x00" + answer.encode("ascii"))
+        elif option == CHARSET and body[:1] == b"\x01" and len(body) > 1:
+            offered = body[2:].split(body[1:2])
+            choice = self.options.charset.encode("ascii")
+            self.send_subnegotiation(CHARSET, b"\x02" + choice if choice in offered else b"\x03")
+            if choice in offered:
+                self._decoder = codecs.getincrementaldecoder(self.options.charset)(
+                    errors="replace")
+        elif option == GMCP:
+            package, _, data = body.decode("utf-8", "replace").partition(" ")
+            self.gmcp.append((package, json.loads(data) if data.strip() else None))
+        elif option == MSSP:
+            for part in body.split(b"\x01")[1:]:
+                name, *values = part.split(b"\x02")
+                self.mssp[name.decode()] = [v.decode() for v in values]
+
+    def send_subnegotiation(self, option: int, payload: bytes) -> None:
+        escaped = payload.replace(bytes([IAC]), bytes([IAC, IAC]))
+        self._writer.write(bytes([IAC, SB, option]) + escaped + bytes([IAC, SE]))
+
+    def send_gmcp(self, package: str, data: Any = None) -> None:
+        body = package if data is None else f"{package} {json.dumps(data)}"
+        self.send_subnegotiation(GMCP, body.encode("utf-8"))
+
+    def resize(self, width: int, height: int = 24) -> None:
+        """Tell the server the window's size (NAWS)."""
+        self.send_subnegotiation(NAWS, struct.pack("!HH", width, height))
+
+    def gmcp_of(self, package: str) -> list[Any]:
+        """The data of every GMCP message of one package received so far."""
+        return [data for name, data in self.gmcp if name == package]
+
+    async def wait_for(self, condition: Any, timeout: float = 10.0) -> None:
+        """Read until condition() holds (a telnet event, not text)."""
+        async with asyncio.timeout(timeout):
+            while not condition():
+                chunk = await self._reader.read(65536)
+                if not chunk:
+                    raise ConnectionError("closed while waiting for a telnet event")
+                self._feed(chunk)
 
     # -- reading and writing --------------------------------------------------------------------
 

@@ -46,6 +46,19 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
                    "this process's name in logs and `who` (default: host-pid)"),
     "lease_seconds": ("MUD_LEASE_SECONDS", 30.0, float,
                       "how long a crashed process keeps its characters from other processes"),
+    "console_socket": ("MUD_CONSOLE_SOCKET", None, str,
+                       "Unix socket of the operator console (default: <data_dir>/console.sock)"),
+    "tls_port": ("MUD_TLS_PORT", None, int,
+                 "port of a second listener serving the game over TLS; unset: none"),
+    "tls_cert": ("MUD_TLS_CERT", None, str,
+                 "TLS certificate (PEM); unset: a self-signed one made in <data_dir>/tls"),
+    "tls_key": ("MUD_TLS_KEY", None, str, "TLS private key (PEM) matching MUD_TLS_CERT"),
+    "mssp_name": ("MUD_MSSP_NAME", "Greywater", str, "the game's name for MUD crawlers (MSSP)"),
+    "mssp_hostname": ("MUD_MSSP_HOSTNAME", "", str, "the public host name crawlers report"),
+    "mssp_contact": ("MUD_MSSP_CONTACT", "", str, "an email address for players (MSSP)"),
+    "mssp_website": ("MUD_MSSP_WEBSITE", "", str, "the game's web site (MSSP)"),
+    "mssp_extra": ("MUD_MSSP_EXTRA", "", str,
+                   "more MSSP variables as NAME=value;NAME=value (override the defaults)"),
 }
 
 
@@ -80,6 +93,15 @@ class Settings:
     redis_prefix: str
     process_id: str | None
     lease_seconds: float
+    console_socket: str | None
+    tls_port: int | None
+    tls_cert: str | None
+    tls_key: str | None
+    mssp_name: str
+    mssp_hostname: str
+    mssp_contact: str
+    mssp_website: str
+    mssp_extra: str
 
     @classmethod
     def load(cls, flags: dict[str, Any] | None = None,
@@ -118,3 +140,8 @@ class Settings:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).resolve()
+
+    @property
+    def console_socket_path(self) -> Path:
+        return Path(self.console_socket) if self.console_socket else \
+            self.data_path / "console.sock"

@@ -38,10 +38,13 @@ class LagMonitor:
         self._samples = 0
         self._task: asyncio.Task[None] | None = None
 
+    def peek(self) -> tuple[float, float]:
+        """(average, maximum) lag in ms since the last take(), leaving the window as it is."""
+        return (self._total / self._samples if self._samples else 0.0), self.max_ms
+
     def take(self) -> tuple[float, float]:
         """(average, maximum) lag in ms since the last call."""
-        average = self._total / self._samples if self._samples else 0.0
-        result = (average, self.max_ms)
+        result = self.peek()
         self.max_ms, self._total, self._samples = 0.0, 0.0, 0
         return result
 

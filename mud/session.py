@@ -12,8 +12,12 @@ from mud.auth import HashingBusy
 from mud.commands import REGISTRY
 from mud.commands.context import Confirmation, Context
 from mud.commands.dispatch import interpret
+from mud.commands.display import prompt_line
 from mud.commands.info import show_room
 from mud.game.model import Character
+from mud.net import mssp
+from mud.net.gmcp import GmcpFeed
+from mud.net.output import Display
 from mud.net.telnet import MAX_LINE_BYTES, LineTooLong, TelnetConnection
 from mud.store.characters import CharacterSummary, NameTaken
 from mud.store.players import Account, AccountExists
@@ -48,12 +52,16 @@ class Session:
     def __init__(self, server: MudServer, conn: TelnetConnection) -> None:
         self.server = server
         self.conn = conn
+        self.display = Display(conn)
+        self.gmcp = GmcpFeed(self)
         self.account: Account | None = None
         self.character: Character | None = None
         self.playing = False
         self.pending: Confirmation | None = None  # a question the next line answers
         self.channels_off: set[str] = set()  # channels this player turned off
         self.reply_to: str | None = None  # who last sent a tell
+        self.snooped_by: Session | None = None  # a wizard shown what this session sees
+        self.snooping: Session | None = None
         self.connected_at = time.time()
         self.last_input = self.connected_at
         self._out: list[str] = []
@@ -76,6 +84,8 @@ class Session:
         """Queue a message; everything queued in one turn of the event loop goes out in one
         write, followed by the prompt while playing."""
         self._out.append(text)
+        if self.snooped_by is not None:
+            self.snooped_by.send("\n".join(f"% {line}" for line in text.splitlines()))
         if not self._flush_pending:
             self._flush_pending = True
             asyncio.get_running_loop().call_soon(self._flush)
@@ -89,9 +99,39 @@ class Session:
         if self._at_prompt and text:
             text = "\n" + text
         if prompt is None and self.playing:
-            prompt = PROMPT
-        self.conn.write(text + (prompt or ""))
+            prompt = self.prompt()
+        self.display.write(text, prompt or "")
         self._at_prompt = bool(prompt)
+        self.gmcp.update()
+
+    def prompt(self) -> str:
+        """The prompt shown while playing: the player's template filled in, or PROMPT."""
+        template, ch = self.display.prompt, self.character
+        return prompt_line(template, ch) if template and ch else PROMPT
+
+    # -- snooping -------------------------------------------------------------------------------
+
+    def snoop(self, other: Session) -> None:
+        self.stop_snooping()
+        self.snooping, other.snooped_by = other, self
+
+    def stop_snooping(self) -> str | None:
+        """Stop watching; the name of who was watched, if anyone."""
+        other, self.snooping = self.snooping, None
+        if other is None:
+            return None
+        other.snooped_by = None
+        return other.character.name if other.character else "them"
+
+    def leads_to(self, other: Session) -> bool:
+        """Whether this session watches other, directly or through others it watches."""
+        seen, at = set(), self.snooping
+        while at is not None and id(at) not in seen:
+            if at is other:
+                return True
+            seen.add(id(at))
+            at = at.snooping
+        return False
 
     def close(self, reason: str) -> None:
         self.playing = False
@@ -152,9 +192,15 @@ class Session:
     # -- the whole life of a connection ---------------------------------------------------------
 
     async def run(self) -> None:
-        log.info("event=connect address=%s", self.conn.address)
+        log.info("event=connect address=%s client=%r negotiation_s=%.2f", self.conn.address,
+                 self.conn.terminal.client, self.conn.negotiation_seconds)
         try:
-            self.send(BANNER + "\n" + LOGIN_HELP)
+            if self._refused(None, None):
+                return
+            self.conn.offer_late()
+            # a screen reader would spell the drawing out letter by letter
+            art = "" if self.conn.terminal.screen_reader else BANNER + "\n"
+            self.send(art + LOGIN_HELP)
             try:
                 async with asyncio.timeout(self.server.settings.login_timeout):
                     summary = await self._login_and_choose()
@@ -166,10 +212,12 @@ class Session:
             await self.server.enter_game(self, summary.id)
             while self.playing:
                 line = await self._readline()
+                if self.snooped_by is not None:
+                    self.snooped_by.send(f"%> {line}")
                 if line:
                     await interpret(self.server, self, line)
                 else:
-                    self._flush(PROMPT)
+                    self._flush(self.prompt())
         except Disconnected:
             pass
         except HashingBusy:
@@ -178,6 +226,10 @@ class Session:
             log.exception("event=session_failed address=%s", self.conn.address)
             self.send("Something went wrong on the server. Please reconnect.")
         finally:
+            self.stop_snooping()
+            if self.snooped_by is not None:
+                self.snooped_by.send("Your snoop ends: they have disconnected.")
+                self.snooped_by.stop_snooping()
             ch = self.character
             if ch is not None:  # still playing it: the link is lost, the character stays
                 self.server.link_lost(ch, self)
@@ -189,10 +241,26 @@ class Session:
         account = await self._login()
         if account is None:
             return None
+        if self._refused(account.username, None, account.role):
+            return None
         self.account = account
         await self.server.players.update_last_login(account.id)
         log.info("event=login account=%s address=%s", account.username, self.conn.address)
-        return await self._choose_character(account)
+        summary = await self._choose_character(account)
+        if summary is None or self._refused(account.username, summary.name, account.role):
+            return None
+        return summary
+
+    def _refused(self, username: str | None, character: str | None, role: str = "player"
+                 ) -> bool:
+        """Close the connection, told why, if a ban or the wizlock keeps it out."""
+        reason = self.server.refusal(username, character, self.conn.host, role)
+        if reason is None:
+            return False
+        log.warning("event=login_refused address=%s account=%s character=%s reason=%r",
+                    self.conn.address, username, character, reason)
+        self.close(reason)
+        return True
 
     async def quit(self) -> None:
         ch = self.character
@@ -211,6 +279,9 @@ class Session:
             words = (await self.ask("Username: ")).split()
             if not words:
                 continue
+            if words[0] == "MSSP-REQUEST":  # a MUD crawler asking in plain text
+                self.close(mssp.plain_text(mssp.variables(self.server)))
+                raise Disconnected()
             verb = words[0].lower()
             if verb == "connect" and len(words) == 3:
                 account = await self._check_password(words[1], words[2])

@@ -13,6 +13,7 @@ import string
 import sys
 import tempfile
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -107,6 +108,10 @@ class ServerProcess:
         self.extra_env = extra_env or {}
         self.proc: asyncio.subprocess.Process | None = None
         self.port = 0
+        # AF_UNIX paths are short (about 107 bytes): a folder of its own under /tmp
+        console_dir = tempfile.mkdtemp(prefix="mudc", dir="/tmp")
+        weakref.finalize(self, shutil.rmtree, console_dir, True)
+        self.console_socket = Path(console_dir) / "console.sock"
 
     async def start(self) -> ServerProcess:
         env = {**os.environ, "MUD_DATABASE_URL": self.database_url,
@@ -115,6 +120,7 @@ class ServerProcess:
                "MUD_TELNET_PORT": "0", "MUD_LOG_LEVEL": "INFO",
                # tests open many connections from one address and fail passwords on purpose
                "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_LOGIN_FAIL_DELAY": "0.05",
+               "MUD_CONSOLE_SOCKET": str(self.console_socket),
                **self.extra_env}
         self._log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(

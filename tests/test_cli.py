@@ -22,7 +22,8 @@ def mud(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
                           timeout=120, env={**os.environ, **(env or {})})
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "check-world", "set-role"])
+@pytest.mark.parametrize("command", ["serve", "migrate", "check-world", "set-role", "console",
+                                     "export-world"])
 def test_every_command_has_help(command: str) -> None:
     result = mud(command, "--help")
     assert result.returncode == 0

@@ -258,3 +258,35 @@ async def test_wizards_see_each_players_process_in_who(pair) -> None:
     wizard, _ = await rejoin(first, ann_name)
     listing = await eventually(wizard, "who", "2 players online.")
     assert "(alpha)" in listing and "(beta)" in listing
+
+
+async def test_bans_wizlock_invisibility_and_building_reach_every_process(pair) -> None:
+    first, second = pair
+    wizard, wizard_name = await join(first)
+    await wizard.quit()
+    await query(first.database_url, "UPDATE players SET role = 'admin' WHERE username = %s",
+                wizard_name)
+    wizard, _ = await rejoin(first, wizard_name)
+    bob, bob_name = await join(second)
+    await eventually(bob, "who", wizard_name.capitalize())
+    await wizard.command("invis")
+    await eventually(bob, "who", "1 player online.")
+    wizard.send(f"ban account {bob_name}")
+    await wizard.read_until(r"closed\.")
+    assert "You have been banned" in await bob.read_closed()
+    await wizard.command(f"unban account {bob_name}")
+    assert "only wizards and admins may log in" in await wizard.command("wizlock on")
+    for _ in range(50):  # the other process hears of the lock over the bus
+        refused = await TelnetClient.connect("127.0.0.1", second.port)
+        await refused.read_until("Username: ")
+        refused.send(f"connect {bob_name} {PASSWORD}")
+        if "closed to players" in await refused.read_until("closed to players|> "):
+            break
+        await refused.close()
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the wizlock never reached the other process")
+    await wizard.command("wizlock off")
+    assert "You dig up and make Lookout Post" in await wizard.command("dig up Lookout Post")
+    bob, _ = await rejoin(second, bob_name)
+    assert "Lookout Post" in await eventually(bob, "up", "Lookout Post")

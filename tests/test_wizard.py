@@ -88,3 +88,16 @@ async def test_admins_change_roles_and_read_the_audit_log(server) -> None:
     assert [(r[0],) for r in await query(server.database_url,
                                          "SELECT role FROM players WHERE username = %s",
                                          other_name)] == [("player",)]
+
+
+async def test_every_privileged_command_leaves_an_audit_row(server_factory) -> None:
+    """Each privileged command in the registry, run bare by an admin (so each only reports,
+    refuses or shows usage), is in the audit log: a new command cannot slip past it."""
+    server = await server_factory()
+    admin, admin_name = await with_role(server, "admin")
+    for cmd in PRIVILEGED:
+        await admin.command(cmd.name)
+    rows = await wait_for_rows(
+        server.database_url, "SELECT DISTINCT command FROM audit_log WHERE character = %s",
+        admin_name, expect=lambda r: len(r) >= len(PRIVILEGED))
+    assert {r[0] for r in rows} == {c.name for c in PRIVILEGED}

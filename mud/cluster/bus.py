@@ -41,6 +41,7 @@ class Presence:
     process: str
     zone: str
     linkdead: bool = False
+    hidden: bool = False  # an invisible wizard: listed to wizards alone
 
 
 class Bus:

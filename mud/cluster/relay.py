@@ -32,6 +32,7 @@ class Relay:
         for session in list(self.server.game.players.values()):
             if channel not in getattr(session, "channels_off", ()):
                 session.send(line)
+                session.gmcp.channel(channel, speaker, text)
 
     def on_channel(self, message: dict[str, Any]) -> None:
         if message.get("channel") in CHANNELS:

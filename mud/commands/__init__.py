@@ -2,12 +2,15 @@
 
 from mud.commands import (  # noqa: F401
     abilities,
+    building,
     combat,
     comms,
+    display,
     equipment,
     essences,
     info,
     items,
+    moderation,
     movement,
     quests,
     system,

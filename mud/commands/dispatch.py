@@ -35,6 +35,9 @@ async def interpret(server: MudServer, session: Session, line: str) -> None:
     ch = session.character
     assert ch is not None
     pending, session.pending = session.pending, None
+    if ch.frozen and line.lower().split()[:1] != ["quit"]:
+        session.send("You are frozen solid and cannot do anything until a wizard thaws you.")
+        return
     if pending is not None:
         answer = line.strip().lower()
         if answer in YES:

@@ -15,6 +15,7 @@ from mud.game.fighting import attack_damage
 from mud.game.mobs import Mob
 from mud.game.rules import ATTRIBUTES, MAX_ESSENCES
 from mud.game.state import Room
+from mud.net.wrap import reflow
 from mud.text import upper_first
 from mud.world.loader import DIRECTIONS
 
@@ -35,15 +36,19 @@ def exit_names(room: Room) -> list[str]:
 
 def show_room(ctx: Context) -> None:
     room = ctx.room
-    lines = [room.template.name, room.template.description,
-             f"[Exits: {' '.join(exit_names(room)) or 'none'}]"]
+    description = room.template.description
+    if ctx.session.display.width:  # the client wraps to its window: one line per paragraph
+        description = reflow(description)
+    lines = [f"{{bright-cyan}}{room.template.name}{{reset}}", description,
+             f"{{green}}[Exits: {' '.join(exit_names(room)) or 'none'}]{{reset}}"]
     lines += [f"{upper_first(ctx.describe_stack(item))} lies here." for item in room.items]
     for mob in room.mobs:
         foe = "you" if mob.target is ctx.ch else mob.target.name if mob.target else ""
         lines.append(f"{upper_first(mob.name)} is here{', fighting ' + foe if foe else ''}.")
     for other in room.occupants:
-        if other is not ctx.ch:
+        if other is not ctx.ch and ctx.game.sees(ctx.ch, other):
             state = "" if ctx.game.is_connected(other) else " (link-dead)"
+            state += " (invisible)" if other.invisible else ""
             lines.append(f"{other.name} is here{state}.")
     ctx.send("\n".join(lines))
 
@@ -115,10 +120,11 @@ async def who(ctx: Context) -> None:
     wizard = role_allows(ctx.session.role, "wizard")
     bus = ctx.server.bus
     rows = [(c.name, c.rank, not ctx.game.is_connected(c), bus.process_id)
-            for c in ctx.game.in_world()]
+            for c in ctx.game.in_world() if ctx.game.sees(ctx.ch, c)]
     elsewhere = await bus.online()
     rows += [(p.name, p.rank, p.linkdead, p.process) for p in elsewhere or ()
-             if p.name.lower() not in here and p.process != bus.process_id]
+             if p.name.lower() not in here and p.process != bus.process_id
+             and (wizard or not p.hidden)]
     rows.sort(key=lambda row: row[0])
     lines = [f"  [{rank:>7}] {name}{' (link-dead)' if linkdead else ''}"
              + (f"  ({process})" if wizard else "") for name, rank, linkdead, process in rows]

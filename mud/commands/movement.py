@@ -22,11 +22,11 @@ def walk(ctx: Context, exit_name: str) -> None:
     if foes_of(ctx.game, ch):
         ctx.send("You are fighting! Flee first.")
         return
-    ctx.game.tell_room(room, f"{ch.name} leaves {exit_name}.", exclude=[ch])
+    ctx.game.tell_room(room, f"{ch.name} leaves {exit_name}.", exclude=[ch], actor=ch)
     arrived = ctx.game.move(ch, destination)
     came_from = OPPOSITE.get(exit_name)
     ctx.game.tell_room(arrived, f"{ch.name} arrives from the {came_from}." if came_from
-                       else f"{ch.name} arrives.", exclude=[ch])
+                       else f"{ch.name} arrives.", exclude=[ch], actor=ch)
     show_room(ctx)
 
 

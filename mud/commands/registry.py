@@ -11,16 +11,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mud.roles import ROLES, role_allows
+
+__all__ = ["REGISTRY", "ROLES", "Ambiguous", "Command", "command", "role_allows"]
+
 if TYPE_CHECKING:
     from mud.commands.context import Context
 
-ROLES: tuple[str, ...] = ("player", "builder", "wizard", "admin")
-
 Handler = Callable[["Context"], "Awaitable[None] | None"]
-
-
-def role_allows(have: str, need: str) -> bool:
-    return ROLES.index(have) >= ROLES.index(need)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ audits every use (mud.commands.dispatch)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from typing import Any
@@ -50,9 +49,9 @@ def _place(ctx: Context, word: str) -> Room | None:
 def _teleport(ctx: Context, ch: Character, room: Room) -> None:
     disengage(ctx.game, ch)
     ch.resting = False
-    ctx.game.tell_room(ctx.game.room_of(ch), f"{ch.name} vanishes.", exclude=[ch])
+    ctx.game.tell_room(ctx.game.room_of(ch), f"{ch.name} vanishes.", exclude=[ch], actor=ch)
     ctx.game.move(ch, room.id)
-    ctx.game.tell_room(room, f"{ch.name} appears.", exclude=[ch])
+    ctx.game.tell_room(room, f"{ch.name} appears.", exclude=[ch], actor=ch)
 
 
 @command("goto", role="wizard", category="wizard")
@@ -359,11 +358,7 @@ async def _set_role(ctx: Context, usage: str, promote: bool) -> None:
         ctx.refuse(f"{account.username} is {account.role}; that would not be a "
                    f"{'promotion' if promote else 'demotion'}.")
         return
-    await ctx.server.players.set_role(account.username, role)
-    for session in ctx.server.sessions:  # the change holds from the next command on
-        if session.account is not None and session.account.id == account.id:
-            session.account = dataclasses.replace(session.account, role=role)
-            session.send(f"You are now {role}.")
+    await ctx.server.set_role(account.username, role)
     ctx.send(f"{account.username} is now {role}.")
 
 

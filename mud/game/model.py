@@ -99,6 +99,8 @@ class Character:
     skills: list[Skill] = field(default_factory=list)
     completed_quests: set[str] = field(default_factory=set)  # quest ids finished before
     weak_until: float = 0.0  # wall-clock time death's weakness ends
+    frozen: bool = False  # a wizard froze it: it can do nothing until thawed
+    invisible: bool = False  # not saved: a wizard hidden from players until `vis` or logout
     resting: bool = False  # not saved: a character logs in standing
     fighting: Mob | None = None  # not saved: the monster it attacks
     dirty: set[Part] = field(default_factory=set)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from mud.game import quests
 from mud.game.mobs import Mob, SpawnSlot
 from mud.game.model import Character
+from mud.roles import role_allows
 from mud.text import counted
 from mud.world.loader import ItemTemplate, RoomTemplate, World
 
@@ -52,20 +53,50 @@ class Room:
 class Game:
     def __init__(self, world: World) -> None:
         self.world = world
-        self.rooms = {rid: Room(t) for rid, t in world.rooms.items()}
-        for room in self.rooms.values():
-            for spawn in room.template.items:
-                self.put_on_floor(room, spawn.id, spawn.count)
+        self.rooms: dict[str, Room] = {}
         self.characters: dict[uuid.UUID, Character] = {}  # in memory: playing, link-dead, saving
         self.players: dict[uuid.UUID, Player] = {}        # character id -> its session
         self._in_world: dict[str, Character] = {}          # lower name -> character in a room
         self._loading: dict[uuid.UUID, asyncio.Future[Character | None]] = {}
         self.rng = random.Random()
         self.fights: set[Mob] = set()  # monsters in combat, each with its attackers
+        self.slots: list[SpawnSlot] = []
+        self.use_world(world)
+
+    def use_world(self, world: World) -> list[Room]:
+        """Play on world from now on (end every fight first). Rooms it keeps keep their
+        occupants and floor items; new rooms get the floor items world places; every monster
+        is spawned afresh. Returns the rooms that are gone: their occupants are in no room
+        until placed again."""
+        self.world = world
+        old, self.rooms = self.rooms, {}
+        for room_id, template in world.rooms.items():
+            room = old.pop(room_id, None)
+            if room is None:
+                room = Room(template)
+                for spawn in template.items:
+                    self.put_on_floor(room, spawn.id, spawn.count)
+            else:
+                room.template = template
+                room.mobs.clear()
+                room.items = [f for f in room.items if f.item_id in world.items]
+            self.rooms[room_id] = room
+        self.fights.clear()
         self.slots = [SpawnSlot(spawn.id, room.id) for room in world.rooms.values()
                       for spawn in room.monsters for _ in range(spawn.count)]
         for slot in self.slots:
             self.spawn(slot)
+        return list(old.values())
+
+    def set_room(self, template: RoomTemplate) -> Room:
+        """A new room, or new name, description and exits for one, in the running world."""
+        self.world.rooms[template.id] = template
+        room = self.rooms.get(template.id)
+        if room is None:
+            room = self.rooms[template.id] = Room(template)
+        else:
+            room.template = template
+        return room
 
     def put_on_floor(self, room: Room, item_id: str, quantity: int) -> None:
         """quantity of an item on a room's floor: a stackable one joins its pile, others lie
@@ -110,6 +141,11 @@ class Game:
 
     def is_connected(self, ch: Character) -> bool:
         return ch.id in self.players
+
+    def sees(self, viewer: Character, ch: Character) -> bool:
+        """Whether viewer notices ch: an invisible wizard is seen by wizards alone."""
+        return not ch.invisible or role_allows(
+            getattr(self.players.get(viewer.id), "role", "player"), "wizard")
 
     # -- loading with one copy per character ----------------------------------------------------
 
@@ -171,10 +207,13 @@ class Game:
         if player is not None:
             player.send(text)
 
-    def tell_room(self, room: Room, text: str, exclude: Iterable[Character] = ()) -> None:
+    def tell_room(self, room: Room, text: str, exclude: Iterable[Character] = (),
+                  actor: Character | None = None) -> None:
+        """text to everyone in room but exclude; when it tells of what actor did, only to those
+        who see actor."""
         skip = set(map(id, exclude))
         for other in room.occupants:
-            if id(other) not in skip:
+            if id(other) not in skip and (actor is None or self.sees(other, actor)):
                 self.tell(other, text)
 
     def tell_all(self, text: str) -> None:

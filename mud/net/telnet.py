@@ -9,12 +9,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import telnetlib3
+from telnetlib3.mud import mssp_encode
 from telnetlib3.stream_writer import TelnetWriter
-from telnetlib3.telopt import CHARSET, ECHO, NAWS, NEW_ENVIRON, TSPEED, TTYPE, WILL, WONT, XDISPLOC
+from telnetlib3.telopt import (
+    BINARY,
+    CHARSET,
+    DO,
+    ECHO,
+    EOR,
+    GMCP,
+    IAC,
+    MCCP2_COMPRESS,
+    MCCP3_COMPRESS,
+    MSSP,
+    NAWS,
+    NEW_ENVIRON,
+    SB,
+    SE,
+    SGA,
+    TSPEED,
+    TTYPE,
+    WILL,
+    WONT,
+    XDISPLOC,
+)
+
+from mud.net.terminal import Terminal
 
 log = logging.getLogger("mud.net")
 
@@ -30,20 +56,35 @@ _CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, *range(0
 
 # Subnegotiations the server acts on. Others (MSDP, MCCP3, ...) are dropped unread: telnetlib3's
 # parsers for some of them loop forever or inflate without limit on hostile input.
-ACCEPTED_SUBNEGOTIATIONS = frozenset({TTYPE, NAWS, NEW_ENVIRON, CHARSET, TSPEED, XDISPLOC})
+ACCEPTED_SUBNEGOTIATIONS = frozenset({TTYPE, NAWS, NEW_ENVIRON, CHARSET, TSPEED, XDISPLOC, GMCP})
+SUBNEGOTIATION_LIMITS = {GMCP: 8192, NEW_ENVIRON: 2048}  # bytes; every other option: below
+SUBNEGOTIATION_LIMIT = 256
 INPUT_BYTES_BURST = 256 * 1024  # raw bytes, telnet commands included, before the rate applies
+# What CHARSET offers, in order of preference, and the codec each means.
+CHARSETS = {"UTF-8": "utf-8", "ISO-8859-1": "latin-1", "US-ASCII": "ascii"}
+MssSource = Callable[[], dict[str, str | list[str]]]
 
 
 class GuardedTelnetWriter(TelnetWriter):
-    """Ignores subnegotiations the server does not use, and malformed ones."""
+    """Ignores subnegotiations the server does not use, oversized and malformed ones; answers
+    DO MSSP with the server's status."""
 
     def handle_subnegotiation(self, buf) -> None:  # type: ignore[no-untyped-def]
         if not buf or buf[0] not in ACCEPTED_SUBNEGOTIATIONS:
+            return
+        if len(buf) > SUBNEGOTIATION_LIMITS.get(buf[0], SUBNEGOTIATION_LIMIT):
+            log.debug("event=subnegotiation_too_long option=%r bytes=%d", buf[0], len(buf))
             return
         try:
             super().handle_subnegotiation(buf)
         except Exception as exc:  # a malformed payload from the client: drop it
             log.debug("event=bad_subnegotiation option=%r error=%r", buf[0], exc)
+
+    def handle_do(self, opt: bytes) -> bool:
+        enabled = super().handle_do(opt)
+        if opt == MSSP and enabled:
+            self.protocol.send_mssp()
+        return enabled
 
 
 class GuardedTelnetServer(telnetlib3.TelnetServer):
@@ -53,16 +94,73 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
 
     FLOOD_CUTOFF = 10.0
 
-    def __init__(self, *args, bytes_per_second: float, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, bytes_per_second: float, mssp: MssSource,  # type: ignore[no-untyped-def]
+                 **kwargs) -> None:
         super().__init__(*args, writer_factory=GuardedTelnetWriter, **kwargs)
         self._byte_rate = bytes_per_second
         self._byte_budget = float(INPUT_BYTES_BURST)
         self._budget_at = time.monotonic()
         self._flood_since: float | None = None
+        self._mssp = mssp
+        self.terminal = Terminal()
+        self.speaks_telnet = False  # the client has sent a telnet command (IAC)
+
+    # -- negotiation ----------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        assert self.writer is not None
+        self.writer.always_dont.add(MCCP3_COMPRESS)  # broken server side in telnetlib3 5.0
+
+    def begin_advanced_negotiation(self) -> None:
+        """The offers made once the client has shown it speaks telnet. MSSP is not among them:
+        clients that ignore it would hold the login back (see offer_late)."""
+        writer = self.writer
+        assert writer is not None
+        for command, option in ((WILL, SGA), (WILL, BINARY), (DO, NAWS), (DO, CHARSET),
+                                (WILL, EOR), (WILL, GMCP)):
+            writer.iac(command, option)
+        if writer.get_extra_info("ssl_object") is None:  # no compression under TLS (CRIME)
+            writer.iac(WILL, MCCP2_COMPRESS)
+
+    def offer_late(self) -> None:
+        """Offers made as the login starts, which nothing waits for."""
+        assert self.writer is not None
+        self.writer.iac(WILL, MSSP)
+
+    def send_mssp(self) -> None:
+        assert self.writer is not None
+        self.writer.send_iac(IAC + SB + MSSP + mssp_encode(self._mssp()) + IAC + SE)
+
+    def on_ttype(self, ttype: str) -> None:
+        super().on_ttype(ttype)
+        answers = []
+        while (answer := self.get_extra_info(f"ttype{len(answers) + 1}")) is not None:
+            answers.append(answer)
+        self.terminal.on_ttype(answers)
+
+    def on_naws(self, rows: int, cols: int) -> None:
+        super().on_naws(rows, cols)
+        self.terminal.on_naws(cols)
+
+    def on_request_charset(self) -> list[str]:
+        return list(CHARSETS)
+
+    def on_charset(self, charset: str) -> None:
+        super().on_charset(charset)
+        self.terminal.charset = CHARSETS.get(charset.upper())
+
+    def end_compression(self) -> None:
+        """Finish the MCCP2 stream, if one runs, so the client sees a clean end."""
+        if self._mccp2_compressor is not None:
+            self._mccp2_end()
+
+    # -- input budget ---------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
         if self._byte_rate and not self._within_budget(len(data)):
             return
+        self.speaks_telnet = self.speaks_telnet or IAC in data
         super().data_received(data)
 
     def _within_budget(self, size: int) -> bool:
@@ -94,10 +192,10 @@ class LineTooLong(Exception):
     """The client sent more than MAX_LINE_BYTES without a newline; that line was discarded."""
 
 
-def clean_text(raw: bytes) -> str:
-    """Bytes of one input line to text: UTF-8 (bad bytes replaced), editing keys applied,
+def clean_text(raw: bytes, encoding: str = "utf-8") -> str:
+    """Bytes of one input line to text: decoded (bad bytes replaced), editing keys applied,
     control characters removed, surrounding whitespace stripped."""
-    text = raw.decode("utf-8", errors="replace")
+    text = raw.decode(encoding, errors="replace")
     if "\b" in text or "\x7f" in text:
         kept: list[str] = []
         for char in text:
@@ -114,6 +212,11 @@ class TelnetConnection:
     def __init__(self, reader: telnetlib3.TelnetReader, writer: telnetlib3.TelnetWriter) -> None:
         self._reader = reader
         self._writer = writer
+        self._protocol: GuardedTelnetServer = writer.protocol
+        self.terminal = self._protocol.terminal
+        self.negotiation_seconds = self._protocol.duration  # how long the login waited for it
+        self.on_gmcp: Callable[[str, Any], None] | None = None  # messages the client sends
+        writer.set_ext_callback(GMCP, self._gmcp_received)
         self._buffer = bytearray()
         self._discarding = False
         self.closed = False
@@ -131,7 +234,8 @@ class TelnetConnection:
                 if self._discarding:
                     self._discarding = False
                     raise LineTooLong()
-                return clean_text(raw.replace(b"\r", b"").replace(b"\0", b""))
+                return clean_text(raw.replace(b"\r", b"").replace(b"\0", b""),
+                                  self.terminal.encoding)
             if len(self._buffer) > MAX_LINE_BYTES:
                 self._buffer.clear()
                 self._discarding = True
@@ -154,7 +258,37 @@ class TelnetConnection:
             log.warning("event=slow_client_dropped address=%s", self.address)
             self.close()
             return
-        self._writer.write(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"))
+        self._writer.write(text.replace("\r\n", "\n").replace("\n", "\r\n")
+                           .encode(self.terminal.encoding, errors="replace"))
+
+    def offer_late(self) -> None:
+        """Make the offers nothing waits for (MSSP), once the connection is accepted."""
+        self._protocol.offer_late()
+
+    def end_prompt(self) -> None:
+        """Mark the end of a prompt: IAC EOR for a client that accepted EOR, else IAC GA for a
+        telnet client that did not suppress go-ahead (nothing for a bare socket)."""
+        writer = self._writer
+        if self.closed:
+            return
+        if writer.local_option.enabled(EOR):
+            writer.send_eor()
+        elif self._protocol.speaks_telnet:
+            writer.send_ga()
+
+    @property
+    def gmcp(self) -> bool:
+        """Whether the client accepted GMCP."""
+        return bool(self._writer.local_option.enabled(GMCP)
+                    or self._writer.remote_option.enabled(GMCP))
+
+    def send_gmcp(self, package: str, data: Any) -> None:
+        if not self.closed and self.gmcp:
+            self._writer.send_gmcp(package, data)
+
+    def _gmcp_received(self, package: str, data: Any) -> None:
+        if self.on_gmcp is not None:
+            self.on_gmcp(package, data)
 
     def echo(self, enabled: bool) -> None:
         """Turn the client's local echo on or off (off for passwords: the server says WILL ECHO
@@ -165,11 +299,13 @@ class TelnetConnection:
     def close(self) -> None:
         if not self.closed:
             self.closed = True
+            self._protocol.end_compression()
             self._writer.close()
 
 
 async def start_listener(host: str, port: int, idle_timeout: float, bytes_per_second: float,
-                         handler: Callable[[TelnetConnection], Awaitable[None]]
+                         handler: Callable[[TelnetConnection], Awaitable[None]], mssp: MssSource,
+                         tls: ssl.SSLContext | None = None
                          ) -> asyncio.Server:
     """Listen with telnetlib3's protocol and a large backlog, so bursts of connects all land."""
 
@@ -181,11 +317,11 @@ async def start_listener(host: str, port: int, idle_timeout: float, bytes_per_se
             conn.close()
 
     def factory() -> asyncio.Protocol:
-        return GuardedTelnetServer(shell=shell, encoding=False, line_mode=True,
-                                   connect_maxwait=NEGOTIATION_WAIT, compression=False,
-                                   timeout=int(idle_timeout) or False,
-                                   bytes_per_second=bytes_per_second)
+        return GuardedTelnetServer(shell=shell, encoding=False, force_binary=True,
+                                   line_mode=True, connect_maxwait=NEGOTIATION_WAIT,
+                                   compression=True, timeout=int(idle_timeout) or False,
+                                   bytes_per_second=bytes_per_second, mssp=mssp)
 
     loop = asyncio.get_running_loop()
     return await loop.create_server(factory, host, port, backlog=LISTEN_BACKLOG,
-                                    reuse_address=True)
+                                    reuse_address=True, ssl=tls)

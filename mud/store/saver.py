@@ -65,7 +65,7 @@ class Snapshot:
         if Part.CORE in parts:
             self.core.append((ch.id, ch.rank, ch.power, ch.speed, ch.spirit, ch.recovery,
                               ch.room_id, ch.health, ch.mana, ch.stamina,
-                              ch.inventory_expansion, _instant(ch.weak_until)))
+                              ch.inventory_expansion, _instant(ch.weak_until), ch.frozen))
         if Part.INVENTORY in parts:
             self.inventory.extend((i.id, ch.id, i.item_id, i.quantity, i.slot, _json(i.metadata))
                                   for i in ch.inventory)
@@ -121,7 +121,8 @@ _STAGING = "".join(
     for t in (INVENTORY, ESSENCES, ABILITIES, QUESTS, SKILLS)) + """
 CREATE TEMP TABLE IF NOT EXISTS save_characters (
     id uuid, rank text, power int, speed int, spirit int, recovery int, room text,
-    health int, mana int, stamina int, expansion int, weak_until timestamptz)
+    health int, mana int, stamina int, expansion int, weak_until timestamptz,
+    frozen boolean)
     ON COMMIT DELETE ROWS;
 """
 
@@ -175,7 +176,7 @@ async def write_snapshot(conn: AsyncConnection, snap: Snapshot, check: Check | N
                 "UPDATE characters AS c SET rank = v.rank, power = v.power, speed = v.speed,"
                 " spirit = v.spirit, recovery = v.recovery, current_room_id = v.room,"
                 " health = v.health, mana = v.mana, stamina = v.stamina,"
-                " inventory_expansion = v.expansion, weak_until = v.weak_until,"
+                " inventory_expansion = v.expansion, weak_until = v.weak_until, frozen = v.frozen,"
                 " updated_at = now()"
                 " FROM save_characters AS v WHERE c.id = v.id")
         await _sync(conn, INVENTORY, snap.owners(Part.INVENTORY), snap.inventory)

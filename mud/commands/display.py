@@ -1,0 +1,69 @@
+"""How the game looks to a player: colour and the prompt."""
+
+from __future__ import annotations
+
+import re
+
+from mud.commands.context import Context
+from mud.commands.registry import command
+from mud.game.model import Character
+from mud.net.terminal import Colours
+
+MAX_PROMPT = 120
+_PROMPT_CODE = re.compile(r"%[hHmMsSr%]")
+_COLOUR_NAMES = {Colours.NONE: "no colour", Colours.ANSI: "16 colours",
+                 Colours.XTERM: "256 colours", Colours.TRUE: "true colour"}
+
+
+def prompt_line(template: str, ch: Character) -> str:
+    """The prompt template with its codes filled in for ch."""
+    values = {"%h": ch.health, "%H": ch.max_health, "%m": ch.mana, "%M": ch.max_mana,
+              "%s": ch.stamina, "%S": ch.max_stamina, "%r": ch.rank, "%%": "%"}
+    return _PROMPT_CODE.sub(lambda m: str(values[m[0]]), template)
+
+
+@command("color", "colour", category="settings")
+def color(ctx: Context) -> None:
+    """Turn colour on or off, or go back to what your client announced.
+
+    Usage: color            (what is in use)
+           color on | off | auto
+    """
+    display = ctx.session.display
+    choice = ctx.args.strip().lower()
+    if choice in ("on", "off", "auto"):
+        display.colour = None if choice == "auto" else choice == "on"
+    elif choice:
+        ctx.send("Usage: color on | color off | color auto")
+        return
+    client = display.conn.terminal.colours
+    setting = "as your client announced" if display.colour is None else \
+        f"turned {'on' if display.colour else 'off'} by you"
+    ctx.send(f"Colour: {_COLOUR_NAMES[display.colours]} ({setting}; your client announced "
+             f"{_COLOUR_NAMES[client]}). {{bright-green}}This line is green{{reset}} when "
+             "colour is on.")
+
+
+@command("prompt", category="settings")
+def prompt(ctx: Context) -> None:
+    """Set the prompt shown after each reply.
+
+    Usage: prompt <template>     prompt default     prompt (shows it)
+    Codes: %h health  %H max health  %m mana  %M max mana  %s stamina  %S max stamina
+           %r rank  %% a percent sign. Colour tags work too, e.g. {red}%h{reset}.
+    Example: prompt <%h/%Hhp %m/%Mmp %s/%Ssp>
+    """
+    display, args = ctx.session.display, ctx.args
+    if not args.strip():
+        ctx.send(f"Your prompt is: {display.prompt or 'the default'}. "
+                 "Type 'help prompt' for the codes.")
+        return
+    if args.strip().lower() == "default":
+        display.prompt = None
+        ctx.send("Your prompt is the default again.")
+        return
+    if len(args) > MAX_PROMPT:
+        ctx.send(f"A prompt is at most {MAX_PROMPT} characters.")
+        return
+    display.prompt = args if args.endswith(" ") else args + " "
+    ctx.send("Prompt set.")

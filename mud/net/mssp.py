@@ -1,0 +1,59 @@
+"""MUD Server Status Protocol: what MUD crawlers and listings learn about the game, over telnet
+option 70 or as plain text after `MSSP-REQUEST` at the login prompt."""
+
+from __future__ import annotations
+
+import socket
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mud.app import MudServer
+
+Variables = dict[str, str | list[str]]
+
+FIXED: Variables = {
+    "CODEBASE": "mud 0.1 (Python, telnetlib3)", "FAMILY": "Custom", "GENRE": "Fantasy",
+    "SUBGENRE": "LitRPG", "GAMEPLAY": ["Adventure", "Hack and Slash"],
+    "GAMESYSTEM": "Custom", "STATUS": "Alpha", "LANGUAGE": "English", "INTERMUD": "",
+    "MINIMUM AGE": "0", "CRAWL DELAY": "-1", "LEVELS": "6", "CLASSES": "0", "RACES": "0",
+    "ANSI": "1", "GMCP": "1", "MCCP": "1", "MSDP": "0", "MSP": "0", "MXP": "0", "PUEBLO": "0",
+    "UTF-8": "1", "VT100": "0", "XTERM 256 COLORS": "1", "XTERM TRUE COLORS": "1",
+    "PAY TO PLAY": "0", "PAY FOR PERKS": "0", "HIRING BUILDERS": "0", "HIRING CODERS": "0",
+}
+
+
+def extra_variables(spec: str) -> Variables:
+    """`NAME=value;NAME=value` (MUD_MSSP_EXTRA) as variables; malformed parts are skipped."""
+    found: Variables = {}
+    for part in spec.split(";"):
+        name, sep, value = part.partition("=")
+        if sep and name.strip():
+            found[name.strip().upper()] = value.strip()
+    return found
+
+
+def variables(server: MudServer) -> Variables:
+    settings, world = server.settings, server.world
+    ports = [str(server.port)]
+    found: Variables = {
+        **FIXED,
+        "NAME": settings.mssp_name, "PLAYERS": str(len(server.game.players)),
+        "UPTIME": str(int(server.stats.started_at)),
+        "HOSTNAME": settings.mssp_hostname or socket.gethostname(),
+        "PORT": ports, "CONTACT": settings.mssp_contact, "WEBSITE": settings.mssp_website,
+        "AREAS": str(len(world.zones)), "ROOMS": str(len(world.rooms)),
+        "OBJECTS": str(len(world.items)), "MOBILES": str(len(world.monsters)),
+    }
+    if server.tls_port is not None:
+        found["SSL"] = str(server.tls_port)
+    found.update(extra_variables(settings.mssp_extra))
+    return found
+
+
+def plain_text(found: Variables) -> str:
+    """The reply to a plain-text MSSP-REQUEST."""
+    lines = ["MSSP-REPLY-START"]
+    for name, value in found.items():
+        values = value if isinstance(value, list) else [value]
+        lines.append("\t".join([name, *values]))
+    return "\n".join([*lines, "MSSP-REPLY-END"])

@@ -1,0 +1,107 @@
+"""What a client told the server about itself: window width (NAWS), name and terminal type (TTYPE),
+the MTTS bit field (the third TTYPE answer of MUD clients), and its character set (CHARSET)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, IntFlag
+
+MIN_WIDTH = 20  # narrower reports are taken as this (some clients send 0 or nonsense)
+MAX_WIDTH = 250
+
+
+class Colours(IntEnum):
+    """How many colours a client shows."""
+
+    NONE = 0
+    ANSI = 16
+    XTERM = 256
+    TRUE = 1 << 24
+
+
+class Mtts(IntFlag):
+    """The MTTS bits (https://tintin.mudhalla.net/protocols/mtts/)."""
+
+    ANSI = 1
+    VT100 = 2
+    UTF8 = 4
+    COLOURS_256 = 8
+    MOUSE = 16
+    OSC_COLOUR_PALETTE = 32
+    SCREEN_READER = 64
+    PROXY = 128
+    TRUECOLOR = 256
+    MNES = 512
+    MSLP = 1024
+    SSL = 2048
+
+
+def parse_mtts(answer: str) -> Mtts | None:
+    """The bits of an 'MTTS <number>' TTYPE answer, or None when it is not one."""
+    word, _, number = answer.strip().partition(" ")
+    if word.upper() != "MTTS" or not number.isdigit() or len(number) > 7:
+        return None
+    return Mtts(int(number) & 0xFFF)
+
+
+def colours_of_name(term: str) -> Colours:
+    """Colours implied by a terminal type name (the second TTYPE answer, or the only one)."""
+    term = term.lower()
+    if "truecolor" in term or "24bit" in term or "direct" in term:
+        return Colours.TRUE
+    if "256" in term:
+        return Colours.XTERM
+    if term.startswith(("xterm", "ansi", "vt100", "vt220", "linux", "screen", "tmux", "rxvt",
+                        "putty", "mudlet", "tintin", "mushclient", "blightmud", "cmud",
+                        "zmud")):
+        return Colours.ANSI
+    return Colours.NONE
+
+
+@dataclass
+class Terminal:
+    """Filled in as the client's answers arrive; read when output is rendered."""
+
+    client: str = ""  # the first TTYPE answer: the client's name (MUDLET, TINTIN++, ...)
+    term: str = ""  # the terminal type (XTERM-256COLOR, ANSI-TRUECOLOR, ...)
+    mtts: Mtts | None = None
+    width: int | None = None  # None until the client reports its window (output is not wrapped)
+    charset: str | None = None  # what CHARSET agreed on, if it was negotiated
+
+    def on_ttype(self, answers: list[str]) -> None:
+        """Take the TTYPE answers so far (first, second, third...)."""
+        self.client = answers[0][:40] if answers else ""
+        self.term = (answers[1] if len(answers) > 1 else self.client)[:40]
+        self.mtts = None
+        for answer in answers[1:]:
+            bits = parse_mtts(answer)
+            if bits is not None:
+                self.mtts = bits
+
+    def on_naws(self, cols: int) -> None:
+        self.width = max(MIN_WIDTH, min(MAX_WIDTH, cols)) if cols else None
+
+    @property
+    def colours(self) -> Colours:
+        """The most colours the client announced (NONE when it announced nothing)."""
+        if self.mtts is not None:
+            if self.mtts & Mtts.TRUECOLOR:
+                return Colours.TRUE
+            if self.mtts & Mtts.COLOURS_256:
+                return Colours.XTERM
+            return Colours.ANSI if self.mtts & Mtts.ANSI else Colours.NONE
+        return max(colours_of_name(self.term), colours_of_name(self.client))
+
+    @property
+    def screen_reader(self) -> bool:
+        return bool(self.mtts is not None and self.mtts & Mtts.SCREEN_READER)
+
+    @property
+    def encoding(self) -> str:
+        """The codec for text to and from the client: the negotiated charset; else UTF-8 unless
+        MTTS says the client has none (then Latin-1); UTF-8 when nothing was said."""
+        if self.charset:
+            return self.charset
+        if self.mtts is not None and not self.mtts & Mtts.UTF8:
+            return "latin-1"
+        return "utf-8"
