@@ -118,7 +118,6 @@ async def make_admin(port: int, database_url: str) -> tuple[TelnetClient, str]:
     await asyncio.to_thread(make_role_admin, database_url, player.name)
     client = await TelnetClient.connect("127.0.0.1", port)
     await client.login(player.name, PASSWORD)
-    client.keep_raw = False
     reply = await client.command(f"goto {QUIET_ROOM}")
     if "Inn Loft" not in reply:
         raise RuntimeError(f"the admin could not goto {QUIET_ROOM}: {reply!r}")
@@ -358,8 +357,6 @@ async def run(admin_url: str, redis_url: str | None, args: argparse.Namespace) -
         progress(f"logging in {args.players} players ...")
         failures = await log_in_all(players, 50, 60.0, [])
         playing = [p for p in players if p.logged_in and p.client]
-        for player in playing:
-            player.client.keep_raw = False
         pinger = Pinger(playing.pop())
         background.start([p.client for p in playing], args.interval)
         admin, admin_name = await make_admin(port, database_url)

@@ -37,7 +37,6 @@ async def busy_player(port: int, compress: bool, seconds: float, rate: float
     accepted = {SGA, EOR, GMCP, MSSP} | ({MCCP2} if compress else set())
     client = await TelnetClient.connect("127.0.0.1", port,
                                         options=Options.mud_client(do=frozenset(accepted)))
-    client.keep_raw = False
     await client.wait_for(lambda: "Username: " in client.text)
     client.send_gmcp("Core.Hello", {"client": "bench", "version": "1"})
     client.send_gmcp("Core.Supports.Set", SUPPORTS)

@@ -56,14 +56,14 @@ class TelnetClient:
         self.in_game = False
         self.server_echo = False  # True while the server has said WILL ECHO (password mode)
         self.wire_bytes = 0  # bytes received from the network (compressed ones as they came)
-        self.raw = bytearray()  # what arrived after inflating, telnet commands included
+        self.raw = bytearray()  # what arrived after inflating, telnet commands included,
+        self.keep_raw = False   # when keep_raw is set (tests of the bytes themselves)
         self.plain_bytes = 0  # the size of raw, counted even when it is not kept
         self.negotiation: list[tuple[int, int]] = []  # (WILL/WONT/DO/DONT, option) received
         self.subnegotiations: list[tuple[int, bytes]] = []
         self.gmcp: list[tuple[str, Any]] = []
         self.mssp: dict[str, list[str]] = {}
         self.compressed = False  # MCCP2 is on
-        self.keep_raw = True
         self._pending = b""
         self._sb: bytearray | None = None  # inside a subnegotiation: its bytes so far
         self._ttype_index = 0
@@ -106,9 +106,12 @@ class TelnetClient:
         i = 0
         while i < len(data):
             byte = data[i]
-            if byte != IAC:
-                (out if self._sb is None else self._sb).append(byte)
-                i += 1
+            if byte != IAC:  # the run of text up to the next IAC, at once
+                end = data.find(IAC, i)
+                end = len(data) if end < 0 else end
+                target = out if self._sb is None else self._sb
+                target += data[i:end]
+                i = end
                 continue
             if i + 1 >= len(data):
                 self._pending = data[i:]

@@ -49,6 +49,7 @@ async def open_client(server: ServerProcess) -> AsyncIterator[Opener]:
                     tls: ssl.SSLContext | None = None) -> TelnetClient:
         client = await TelnetClient.connect("127.0.0.1", port or server.port, options=options,
                                             ssl=tls)
+        client.keep_raw = True
         clients.append(client)
         return client
 
@@ -431,3 +432,13 @@ async def test_tls_listener_serves_the_game(server_factory, tmp_path) -> None:  
     assert "Village Square" in await client.command("look")
     assert (WILL, MCCP2) not in client.negotiation, "no compression under TLS"
     await client.close()
+
+
+async def test_wizards_see_each_connections_client_in_users(open_client: Opener,
+                                                             server: ServerProcess) -> None:
+    client = await open_client(Options.mud_client())
+    name = await enter(client)
+    wizard, _ = await with_role(server, "wizard")
+    listing = await wizard.command("users")
+    line = next(line for line in listing.split("\n") if name.capitalize() in line)
+    assert "MUDLET" in line and "playing" in line

@@ -332,10 +332,10 @@ async def broadcast(ctx: Context) -> None:
 
 @command("users", role="wizard", category="wizard")
 def users(ctx: Context) -> None:
-    """The connections to this server: address, character, idle time, state."""
+    """The connections to this server: address, character, idle time, client, state."""
     now = time.time()
     lines = [f"  {s.conn.address:<22} {(s.character.name if s.character else '-'):<12} "
-             f"idle {now - s.last_input:>6.0f}s  "
+             f"idle {now - s.last_input:>6.0f}s  {(s.conn.terminal.client or '-')[:16]:<16} "
              f"{'playing' if s.playing else 'logging in'}"
              f"{'  (' + s.account.username + ', ' + s.role + ')' if s.account else ''}"
              for s in sorted(ctx.server.sessions, key=lambda s: s.connected_at)]

@@ -33,6 +33,4 @@ class Display:
         """Text (lines ending in newlines) then a prompt, if any, rendered for the client."""
         if self.width and text:
             text = wrap(text, self.width)
-        self.conn.write(render(text + prompt, self.colours))
-        if prompt:
-            self.conn.end_prompt()
+        self.conn.write(render(text + prompt, self.colours), prompt=bool(prompt))

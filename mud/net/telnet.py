@@ -20,9 +20,11 @@ from telnetlib3.stream_writer import TelnetWriter
 from telnetlib3.telopt import (
     BINARY,
     CHARSET,
+    CMD_EOR,
     DO,
     ECHO,
     EOR,
+    GA,
     GMCP,
     IAC,
     MCCP2_COMPRESS,
@@ -250,31 +252,35 @@ class TelnetConnection:
                 return None
             self._buffer += chunk
 
-    def write(self, text: str) -> None:
+    def write(self, text: str, prompt: bool = False) -> None:
+        """Text to the client, in one write; prompt: it ends with a prompt, to be marked."""
         if self.closed:
             return
-        transport = self._writer.transport
+        writer = self._writer
+        transport = writer.transport
         if transport is not None and transport.get_write_buffer_size() > MAX_OUTPUT_BUFFER:
             log.warning("event=slow_client_dropped address=%s", self.address)
             self.close()
             return
-        self._writer.write(text.replace("\r\n", "\n").replace("\n", "\r\n")
-                           .encode(self.terminal.encoding, errors="replace"))
+        data = (text.replace("\r\n", "\n").replace("\n", "\r\n")
+                .encode(self.terminal.encoding, errors="replace"))
+        if IAC[0] in data:  # a literal 0xFF (Latin-1 "ÿ") is doubled, as telnet wants
+            data = data.replace(IAC, IAC + IAC)
+        writer.send_iac(data + self._prompt_mark() if prompt else data)
+
+    def _prompt_mark(self) -> bytes:
+        """IAC EOR for a client that accepted EOR, else IAC GA for a telnet client that did not
+        suppress go-ahead; nothing for a bare socket."""
+        writer = self._writer
+        if writer.local_option.enabled(EOR):
+            return IAC + CMD_EOR
+        if self._protocol.speaks_telnet and not writer.local_option.enabled(SGA):
+            return IAC + GA
+        return b""
 
     def offer_late(self) -> None:
         """Make the offers nothing waits for (MSSP), once the connection is accepted."""
         self._protocol.offer_late()
-
-    def end_prompt(self) -> None:
-        """Mark the end of a prompt: IAC EOR for a client that accepted EOR, else IAC GA for a
-        telnet client that did not suppress go-ahead (nothing for a bare socket)."""
-        writer = self._writer
-        if self.closed:
-            return
-        if writer.local_option.enabled(EOR):
-            writer.send_eor()
-        elif self._protocol.speaks_telnet:
-            writer.send_ga()
 
     @property
     def gmcp(self) -> bool:
