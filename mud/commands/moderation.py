@@ -3,7 +3,11 @@ and planned shutdowns. Each is audited by the dispatcher like every privileged c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, TypeVar
+
+import psycopg
 
 from mud.commands.context import Context
 from mud.commands.registry import command, role_allows
@@ -13,6 +17,12 @@ from mud.store.bans import KINDS, BanError
 
 if TYPE_CHECKING:
     from mud.session import Session
+
+log = logging.getLogger("mud.commands")
+
+T = TypeVar("T")
+
+DATABASE_AWAY = "The database cannot be reached just now, so nothing has changed. Try again soon."
 
 
 def _below_me(ctx: Context, name: str, verb: str) -> tuple[Character, Session | None] | None:
@@ -113,6 +123,18 @@ def _set_frozen(ctx: Context, ch: Character, frozen: bool) -> None:
     ctx.send(f"{ch.name} is {'frozen' if frozen else 'thawed'}.")
 
 
+async def _changing_bans(ctx: Context, change: Awaitable[T]) -> T | None:
+    """The outcome of a change to the bans; None, the wizard told why, when it failed."""
+    try:
+        return await change
+    except BanError as exc:
+        ctx.refuse(str(exc))
+    except psycopg.Error as exc:
+        log.error("event=ban_failed error=%r", str(exc))
+        ctx.refuse(DATABASE_AWAY)
+    return None
+
+
 @command("ban", role="wizard", category="wizard")
 async def ban(ctx: Context) -> None:
     """Bar an account, a character name or an address (or network) from the game; anyone it
@@ -126,12 +148,11 @@ async def ban(ctx: Context) -> None:
         ctx.refuse("Usage: ban <account | character | address> <name or address> [reason]")
         return
     ctx.target = f"{kind.lower()} {value}"
-    try:
-        entry, kicked = await ctx.server.ban(kind.lower(), value, reason.strip(),
-                                             ctx.ch.name)
-    except BanError as exc:
-        ctx.refuse(str(exc))
+    done = await _changing_bans(ctx, ctx.server.ban(kind.lower(), value, reason.strip(),
+                                                    ctx.ch.name))
+    if done is None:
         return
+    entry, kicked = done
     ctx.send(f"Banned {entry.kind} {entry.value}"
              + (f" ({entry.reason})" if entry.reason else "")
              + f"; {kicked} connection(s) closed.")
@@ -145,10 +166,8 @@ async def unban(ctx: Context) -> None:
         ctx.refuse("Usage: unban <account | character | address> <name or address>")
         return
     ctx.target = f"{words[0].lower()} {words[1]}"
-    try:
-        removed = await ctx.server.unban(words[0].lower(), words[1])
-    except BanError as exc:
-        ctx.refuse(str(exc))
+    removed = await _changing_bans(ctx, ctx.server.unban(words[0].lower(), words[1]))
+    if removed is None:
         return
     if removed:
         ctx.send(f"The ban on {words[0].lower()} {words[1]} is lifted.")
