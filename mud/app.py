@@ -38,7 +38,7 @@ from mud.reload import reload_world, with_overlay
 from mud.session import Session
 from mud.shutdown import ShutdownPlanner
 from mud.store.audit import AuditLog
-from mud.store.bans import REFRESH_SECONDS, Ban, BanList, covers
+from mud.store.bans import REFRESH_SECONDS, Ban, BanList
 from mud.store.characters import CharacterRepository
 from mud.store.database import open_database, redact_url
 from mud.store.players import Account, PlayerRepository
@@ -375,9 +375,7 @@ class MudServer:
                 role: str = "player") -> str | None:
         """Why a connection (so far known by address, then account, then character) may not go
         on, or None."""
-        ban = (self.bans.of_address(host)
-               or (self.bans.of_name("account", username) if username else None)
-               or (self.bans.of_name("character", character) if character else None))
+        ban = self.bans.covering(username, character, host)
         if ban is not None:
             return (f"You are banned from this game ({ban.kind}"
                     + (f": {ban.reason}" if ban.reason else "")
@@ -391,7 +389,7 @@ class MudServer:
         mud.store.bans.BanError on a malformed ban."""
         ban = await self.bans.add(kind, value, reason, by)
         await self.bus.publish("bans")
-        return ban, await self._enforce_bans([ban])
+        return ban, await self._enforce_bans()
 
     async def unban(self, kind: str, value: str) -> bool:
         removed = await self.bans.remove(kind, value)
@@ -401,7 +399,7 @@ class MudServer:
 
     async def _bans_changed(self) -> None:
         await self.bans.refresh()
-        await self._enforce_bans(self.bans.all())
+        await self._enforce_bans()
 
     async def _refresh_bans(self) -> None:
         """In case a message from another process was missed (Redis away)."""
@@ -412,13 +410,13 @@ class MudServer:
             except Exception as exc:  # the database is away: keep the last copy
                 log.warning("event=bans_refresh_failed error=%r", exc)
 
-    async def _enforce_bans(self, bans: list[Ban]) -> int:
-        """Disconnect the sessions any of bans covers (a character in play is saved first).
-        Returns how many."""
+    async def _enforce_bans(self) -> int:
+        """Disconnect the sessions a ban covers (a character in play is saved first). Returns
+        how many."""
         struck = [s for s in list(self.sessions)
-                  if any(covers(ban, s.account.username if s.account else None,
-                                s.character.name if s.character else None, s.conn.host)
-                         for ban in bans)]
+                  if self.bans.covering(s.account.username if s.account else None,
+                                        s.character.name if s.character else None,
+                                        s.conn.host)]
         for session in struck:
             await self.disconnect(session, "You have been banned from this game. Goodbye.")
         return len(struck)
@@ -464,6 +462,23 @@ class MudServer:
     @property
     def _wizlock_key(self) -> str:
         return f"{self.settings.redis_prefix}:wizlock"
+
+    async def broadcast(self, text: str) -> bool:
+        """A notice to every player on every process; False when only this one heard it."""
+        self.relay.on_notice({"text": text})
+        return await self.bus.publish("notice", text=text)
+
+    def connections(self) -> list[dict[str, str | int | None]]:
+        """Every connection to this process, oldest first, as the wizards' `users` and the
+        console's `sessions` list them."""
+        now = time.time()
+        return [{"address": s.conn.address,
+                 "character": s.character.name if s.character else None,
+                 "account": s.account.username if s.account else None,
+                 "role": s.role if s.account else None, "client": s.conn.terminal.client,
+                 "idle_s": round(now - s.last_input), "connected_s": round(now - s.connected_at),
+                 "state": "playing" if s.playing else "logging in"}
+                for s in sorted(self.sessions, key=lambda s: s.connected_at)]
 
     def set_wizlock(self, locked: bool) -> None:
         """Lock or open the game on every process, and for processes started later."""

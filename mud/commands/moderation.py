@@ -179,9 +179,7 @@ async def unban(ctx: Context) -> None:
 def bans(ctx: Context) -> None:
     """List the bans in force."""
     entries = ctx.server.bans.all()
-    ctx.send("\n".join([f"{len(entries)} ban(s):"] + [
-        f"  {b.kind:<9} {b.value:<20} by {b.created_by:<12} {b.created_at:%Y-%m-%d}"
-        + (f"  {b.reason}" if b.reason else "") for b in entries]))
+    ctx.send("\n".join([f"{len(entries)} ban(s):", *(b.line() for b in entries)]))
 
 
 @command("wizlock", role="wizard", category="wizard")

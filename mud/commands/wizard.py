@@ -324,8 +324,7 @@ async def broadcast(ctx: Context) -> None:
     if not ctx.args:
         ctx.refuse("Broadcast what?")
         return
-    ctx.game.tell_all(f"[notice] {ctx.args}")
-    if not await ctx.server.bus.publish("notice", text=ctx.args):
+    if not await ctx.server.broadcast(ctx.args):
         ctx.send("(Only this server: the others cannot be reached just now.)")
         ctx.outcome = "ok: this server only"
 
@@ -333,12 +332,10 @@ async def broadcast(ctx: Context) -> None:
 @command("users", role="wizard", category="wizard")
 def users(ctx: Context) -> None:
     """The connections to this server: address, character, idle time, client, state."""
-    now = time.time()
-    lines = [f"  {s.conn.address:<22} {(s.character.name if s.character else '-'):<12} "
-             f"idle {now - s.last_input:>6.0f}s  {(s.conn.terminal.client or '-')[:16]:<16} "
-             f"{'playing' if s.playing else 'logging in'}"
-             f"{'  (' + s.account.username + ', ' + s.role + ')' if s.account else ''}"
-             for s in sorted(ctx.server.sessions, key=lambda s: s.connected_at)]
+    lines = [f"  {c['address']:<22} {c['character'] or '-':<12} idle {c['idle_s']:>6}s  "
+             f"{str(c['client'] or '-')[:16]:<16} {c['state']}"
+             + (f"  ({c['account']}, {c['role']})" if c["account"] else "")
+             for c in ctx.server.connections()]
     ctx.send(f"{len(lines)} connection(s):\n" + "\n".join(lines))
 
 

@@ -192,15 +192,8 @@ async def status(console: Console, args: str) -> Result:
 
 @console_command("sessions", "sessions")
 async def sessions(console: Console, args: str) -> Result:
-    """Every connection: address, character, account, role, idle time and state."""
-    now = time.time()
-    rows = [{"address": s.conn.address,
-             "character": s.character.name if s.character else None,
-             "account": s.account.username if s.account else None,
-             "role": s.role if s.account else None,
-             "idle_s": round(now - s.last_input), "connected_s": round(now - s.connected_at),
-             "state": "playing" if s.playing else "logging in"}
-            for s in sorted(console.server.sessions, key=lambda s: s.connected_at)]
+    """Every connection: address, character, account, role, idle time, client and state."""
+    rows = console.server.connections()
     lines = [f"  {r['address']:<22} {r['character'] or '-':<12} {r['account'] or '-':<20} "
              f"{r['role'] or '-':<7} idle {r['idle_s']:>5}s  {r['state']}" for r in rows]
     return Result(True, f"{len(rows)} connection(s)" + (":\n" if rows else ".")
@@ -226,10 +219,8 @@ async def broadcast(console: Console, args: str) -> Result:
     """A notice to every player on every server."""
     if not args:
         return _usage("broadcast")
-    server = console.server
-    server.game.tell_all(f"[notice] {args}")
-    everywhere = await server.bus.publish("notice", text=args)
-    here = len(server.game.players)
+    everywhere = await console.server.broadcast(args)
+    here = len(console.server.game.players)
     text = f"Sent to {here} player(s) here" + (" and to every other server." if everywhere else
                                                "; the other servers cannot be reached just now "
                                                "(Redis is down).")
@@ -380,7 +371,6 @@ async def unban(console: Console, args: str) -> Result:
 async def bans(console: Console, args: str) -> Result:
     """Every ban in force."""
     listed = console.server.bans.all()
-    lines = [f"  {b.kind:<9} {b.value:<20} {b.created_at:%Y-%m-%d %H:%M} by {b.created_by}"
-             + (f": {b.reason}" if b.reason else "") for b in listed]
+    lines = [b.line() for b in listed]
     return Result(True, f"{len(listed)} ban(s)" + (":\n" if listed else ".") + "\n".join(lines),
                   {"bans": [dataclasses.asdict(b) for b in listed]})

@@ -29,6 +29,11 @@ class Ban:
     created_by: str
     created_at: datetime
 
+    def line(self) -> str:
+        """One row of a listing."""
+        return (f"  {self.kind:<9} {self.value:<20} {self.created_at:%Y-%m-%d %H:%M} by "
+                f"{self.created_by}" + (f": {self.reason}" if self.reason else ""))
+
 
 class BanError(ValueError):
     """A ban that cannot be: unknown kind or a malformed address."""
@@ -93,23 +98,16 @@ class BanList:
     def all(self) -> list[Ban]:
         return list(self._bans.values())
 
-    def of_name(self, kind: str, name: str) -> Ban | None:
-        return self._bans.get((kind, name.lower()))
+    def covering(self, username: str | None, character: str | None, host: str) -> Ban | None:
+        """The ban that keeps out a connection from host (with this account and character,
+        once known), if any."""
+        return (self._of_address(host)
+                or (self._bans.get(("account", username.lower())) if username else None)
+                or (self._bans.get(("character", character.lower())) if character else None))
 
-    def of_address(self, host: str) -> Ban | None:
+    def _of_address(self, host: str) -> Ban | None:
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
             return None
         return next((ban for network, ban in self._networks if address in network), None)
-
-
-def covers(ban: Ban, username: str | None, character: str | None, host: str) -> bool:
-    """Whether ban applies to a connection with this account, character and address."""
-    if ban.kind == "address":
-        try:
-            return ipaddress.ip_address(host) in ipaddress.ip_network(ban.value)
-        except ValueError:
-            return False
-    name = username if ban.kind == "account" else character
-    return name is not None and name.lower() == ban.value
