@@ -58,8 +58,7 @@ STATS_INTERVAL = 0.5  # seconds between the server's event=stats lines (lag wind
 QUIET_ROOM = "inn_loft"  # where the admin works: no walker comes by, so its replies are alone
 BASELINE_SECONDS = 10.0  # of play with no reload, to compare the reloads with
 READ_EVERY = 0.5  # seconds between a background player's reads of what it was sent
-PROMPT = r"\n> "
-RELOADED = r"World (?:not )?reloaded[\s\S]*?\n> "
+RELOADED = r"World (?:not )?reloaded"
 
 
 # -- the game around the measurements ------------------------------------------------------------
@@ -214,7 +213,7 @@ async def measure_reloads(admin: TelnetClient, stats: StatsLog, pinger: Pinger, 
         offset = stats.size()
         started = time.perf_counter()
         admin.send("reload world")
-        reply = await admin.read_until(RELOADED, timeout=60.0)
+        reply = await admin.expect(RELOADED, timeout=60.0)
         ended = time.perf_counter()
         figures.round_trip_ms.append((ended - started) * 1000)
         if "World reloaded" not in reply:
@@ -298,7 +297,7 @@ async def closed_loop(client: TelnetClient, line: str, seconds: float) -> list[f
     while time.perf_counter() < stop_at:
         started = time.perf_counter()
         client.send(line)
-        await client.read_until(PROMPT)
+        await client.read_prompt()
         times.append((time.perf_counter() - started) * 1000)
     return times
 

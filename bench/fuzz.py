@@ -43,7 +43,6 @@ from mud.monitor import rss_kib
 
 IAC, DONT, DO, WONT, WILL, SB, SE, NOP = 255, 254, 253, 252, 251, 250, 240, 241
 TTYPE, MCCP3 = 24, 87
-PROMPT = r"(^|\n)> "
 NEVER = r"(?!)"  # a pattern that never matches: read until the server hangs up or time is up
 # exceptions in the server log: ours, and telnetlib3's (which logs the frames line by line)
 PROBLEM = re.compile(r'Traceback|event=command_failed|event=session_failed|File "[^"]*", line \d')
@@ -310,7 +309,7 @@ async def ask(client: TelnetClient, line: str, expect: str, timeout: float) -> s
         await client.drain()
         client.send(line)
         while expect not in text:
-            text += await client.read_until(PROMPT, timeout)
+            text += await client.read_prompt(timeout)
     return text
 
 

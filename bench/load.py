@@ -78,7 +78,7 @@ class EvenniaAdapter(Adapter):
 ADAPTERS: dict[str, Adapter] = {
     # the end of score's reply, then the prompt, which may follow others' messages that went
     # out in the same write; a prompt after others' messages alone must not match
-    "mud": MudAdapter("mud", "score", r"stacks\n(?:[^\n]*\n)*?> ", r"You say, '{token}'"),
+    "mud": MudAdapter("mud", "score", r"stacks\n(?:[^\n]*\n)*?[^\n]*> ", r"You say, '{token}'"),
     "evennia": EvenniaAdapter("evennia", "inventory", r"You are not carrying anything\.",
                               'You say, "' + _ANSI + "{token}" + _ANSI + '"'),
 }

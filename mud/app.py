@@ -39,6 +39,7 @@ from mud.session import Session
 from mud.shutdown import ShutdownPlanner
 from mud.store.audit import AuditLog
 from mud.store.bans import REFRESH_SECONDS, Ban, BanList
+from mud.store.channels import ChannelHistory
 from mud.store.characters import CharacterRepository
 from mud.store.database import open_database, redact_url
 from mud.store.players import Account, PlayerRepository
@@ -70,6 +71,7 @@ class MudServer:
         self.characters = CharacterRepository(pool)
         self.saver = Saver(pool, settings.save_interval)
         self.audit = AuditLog(pool)
+        self.channel_history = ChannelHistory(pool)
         self.bus = Bus(redis, settings.redis_prefix, settings.process_name)
         self.bus.local = self._presences
         self.leases = Leases(redis, settings.redis_prefix, self.bus.process_id,
@@ -119,6 +121,7 @@ class MudServer:
         self.wizlock = bool(await self.bus.link.call(lambda r: r.exists(key), 0))
         self.saver.start()
         self.audit.start()
+        self.channel_history.start()
         self.bus.start()
         self.leases.start()
         self.changes.start()
@@ -297,6 +300,7 @@ class MudServer:
             previous.close("Someone has logged in as you from elsewhere. Goodbye.")
         self.game.players[ch.id] = session
         session.character = ch
+        session.display.choices = ch  # the player's prompt and colour, kept with it
         session.playing = True
         was_here = self.game.find_online(ch.name) is ch
         room = self.game.place(ch)
@@ -524,6 +528,7 @@ class MudServer:
                 await self._let_go(ch)
         await self.changes.stop()
         await self.audit.stop()
+        await self.channel_history.stop()
         await self.leases.stop()
         await self.bus.stop()
         self.lag.stop()

@@ -8,26 +8,52 @@ from __future__ import annotations
 
 import asyncio
 import re
+import string
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-USERNAME_RULE = "3-20 letters, digits or underscores, starting with a letter"
-USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{2,19}$")
+# Names are ASCII: every client can type and show them, and finding a player by name stays a
+# plain case-insensitive comparison. A refusal says which characters are outside the rule.
+NAME_MIN, NAME_MAX = 3, 20
+USERNAME_RULE = f"{NAME_MIN}-{NAME_MAX} letters a-z, digits or underscores, starting with a letter"
+USERNAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 EMAIL_PATTERN = re.compile(r"^[^@\s'\"<>]+@[^@\s'\"<>]+\.[^@\s'\"<>]+$")
 EMAIL_MAX = 255
-CHARACTER_NAME_RULE = "3-20 letters, nothing else"
-CHARACTER_NAME_PATTERN = re.compile(r"^[A-Za-z]{3,20}$")
+CHARACTER_NAME_RULE = f"{NAME_MIN}-{NAME_MAX} letters a-z, nothing else"
+CHARACTER_NAME_CHARACTERS = frozenset(string.ascii_letters)
 RESERVED_NAMES = frozenset({"all", "self", "someone", "new", "quit", "admin", "wizard",
                             "builder", "system", "server", "god", "everyone", "nobody"})
+_NAMED = {" ": "a space", "'": "an apostrophe"}  # characters a refusal names in words
+
+
+def _spelling_problem(name: str, allowed: frozenset[str]) -> str | None:
+    """What breaks the rule in name: characters outside allowed, then its length."""
+    outside = [c for c in dict.fromkeys(name) if c not in allowed]
+    if outside:
+        listed = ", ".join(_NAMED.get(c, f"'{c}'") for c in outside[:5])
+        problem = f"{listed} {'is not one of them' if len(outside) == 1 else 'are not among them'}"
+        unaccented = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        if len(unaccented) == len(name) <= NAME_MAX and set(unaccented) <= allowed:
+            problem += f"; try '{unaccented}'"
+        return problem
+    if len(name) < NAME_MIN:
+        return f"'{name}' is too short"
+    if len(name) > NAME_MAX:
+        return f"that one is {len(name)} characters long"
+    return None
 
 
 def username_problem(name: str) -> str | None:
-    return None if USERNAME_PATTERN.match(name) else f"A username is {USERNAME_RULE}."
+    problem = _spelling_problem(name, USERNAME_CHARACTERS)
+    if problem is None and not name[0].isalpha():
+        problem = f"'{name[0]}' is not a letter"
+    return None if problem is None else f"A username is {USERNAME_RULE}: {problem}."
 
 
 def password_problem(password: str) -> str | None:
@@ -43,8 +69,9 @@ def email_problem(email: str) -> str | None:
 
 
 def character_name_problem(name: str, command_words: set[str]) -> str | None:
-    if not CHARACTER_NAME_PATTERN.match(name):
-        return f"A character name is {CHARACTER_NAME_RULE}."
+    problem = _spelling_problem(name, CHARACTER_NAME_CHARACTERS)
+    if problem is not None:
+        return f"A character name is {CHARACTER_NAME_RULE}: {problem}."
     if name.lower() in command_words or name.lower() in RESERVED_NAMES:
         return f"'{name}' is a reserved word; choose another name."
     return None

@@ -4,6 +4,11 @@ By default it refuses every telnet option except the server's ECHO (which it rec
 can see that password input is hidden) and collects the text the server sends. Given Options, it
 also plays a MUD client: it answers TTYPE (with an MTTS cycle), NAWS and CHARSET, accepts EOR,
 GMCP, MSSP and MCCP2 (inflating the compressed stream), and records what arrives.
+
+The game prompt (`100/100 hp 100/100 mp 100/100 st> ` by default, or a player's own) is found as a
+prompt ending in "> " that the server marked with IAC GA or IAC EOR, as MUD clients find it; from
+a server that marks no prompts, as a "> " that ends a line or all the text received so far. The
+login questions ("Username: ", "Password: ") are never taken for it.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ import json
 import re
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 IAC, DONT, DO, WONT, WILL, SB, SE, GA, EOR_MARK = 255, 254, 253, 252, 251, 250, 240, 249, 239
 ECHO, SGA, TTYPE, EOR, NAWS, CHARSET, MSSP, MCCP2, GMCP = 1, 3, 24, 25, 31, 42, 70, 86, 201
-PROMPT = "> "
-_PROMPT_PATTERN = r"(^|\n)> "
+PROMPT = "> "  # how every game prompt ends
+PROMPT_PATTERN = r"> (?=\n|\Z)"  # a game prompt in text read without the client's prompt marks
+_UNMARKED_PROMPT = re.compile(PROMPT_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class TelnetClient:
         self._writer = writer
         self.options = options or Options()
         self.text = ""  # received, not yet consumed
+        self._marks: list[int] = []  # where in text prompt marks (IAC GA, IAC EOR) arrived
+        self._marked = False  # the server marks its prompts
         self.in_game = False
         self.server_echo = False  # True while the server has said WILL ECHO (password mode)
         self.wire_bytes = 0  # bytes received from the network (compressed ones as they came)
@@ -98,7 +107,7 @@ class TelnetClient:
         if self.keep_raw:
             self.raw += data
         if not self._pending and self._sb is None and IAC not in data:  # the common case
-            self.text += self._decoder.decode(data).replace("\r\n", "\n")
+            self._add_text(data)
             return
         data = self._pending + data
         self._pending = b""
@@ -124,7 +133,7 @@ class TelnetClient:
                 if cmd == SE:
                     payload, self._sb = bytes(self._sb), None
                     if payload[:1] == bytes([MCCP2]):  # all that follows is compressed
-                        self.text += self._decoder.decode(bytes(out)).replace("\r\n", "\n")
+                        self._add_text(out)
                         self._inflater = zlib.decompressobj()
                         self.compressed = True
                         self._parse(self._inflate(data[i + 2:]))
@@ -140,9 +149,18 @@ class TelnetClient:
             elif cmd == SB:
                 self._sb = bytearray()
                 i += 2
+            elif cmd in (GA, EOR_MARK):  # the text so far ends with a prompt
+                self._add_text(out)
+                out.clear()
+                self._marks.append(len(self.text))
+                self._marked = True
+                i += 2
             else:
                 i += 2
-        self.text += self._decoder.decode(bytes(out)).replace("\r\n", "\n")
+        self._add_text(out)
+
+    def _add_text(self, data: bytes | bytearray) -> None:
+        self.text += self._decoder.decode(bytes(data)).replace("\r\n", "\n")
 
     def _negotiate(self, cmd: int, option: int) -> None:
         self.negotiation.append((cmd, option))
@@ -209,35 +227,57 @@ class TelnetClient:
 
     # -- reading and writing --------------------------------------------------------------------
 
+    def _take(self, end: int) -> str:
+        """Consume the text up to end."""
+        found, self.text = self.text[:end], self.text[end:]
+        self._marks = [at - end for at in self._marks if at > end]
+        return found
+
+    async def _read_to(self, find: Callable[[], int | None], timeout: float, what: str) -> str:
+        """Read until find() tells where what ends in the text; return and consume it."""
+        async with asyncio.timeout(timeout):
+            while (end := find()) is None:
+                chunk = await self._reader.read(65536)
+                if not chunk:
+                    raise ConnectionError(f"closed while waiting for {what}; "
+                                          f"got {self.text[-300:]!r}")
+                self._feed(chunk)
+        return self._take(end)
+
     async def read_until(self, pattern: str, timeout: float = 10.0) -> str:
         """Wait until pattern (a regular expression) appears; return and consume the text up to
         the end of its first match."""
         regex = re.compile(pattern)
-        async with asyncio.timeout(timeout):
-            while True:
-                match = regex.search(self.text)
-                if match:
-                    found, self.text = self.text[:match.end()], self.text[match.end():]
-                    return found
-                chunk = await self._reader.read(65536)
-                if not chunk:
-                    raise ConnectionError(f"closed while waiting for {pattern!r}; "
-                                          f"got {self.text[-300:]!r}")
-                self._feed(chunk)
+
+        def find() -> int | None:
+            match = regex.search(self.text)
+            return match.end() if match else None
+
+        return await self._read_to(find, timeout, repr(pattern))
+
+    def _prompt_end(self) -> int | None:
+        """Where the first game prompt in the text ends, if one has arrived."""
+        if self._marked:
+            return next((at for at in self._marks if self.text.endswith(PROMPT, 0, at)), None)
+        match = _UNMARKED_PROMPT.search(self.text)
+        return match.end() if match else None
+
+    async def read_prompt(self, timeout: float = 10.0) -> str:
+        """Wait for the game prompt; return and consume the text up to its end."""
+        return await self._read_to(self._prompt_end, timeout, "the prompt")
 
     async def expect(self, pattern: str, timeout: float = 10.0) -> str:
         """Wait for a message the server sends unasked (someone else's action) and the prompt
         that follows it."""
         found = await self.read_until(pattern, timeout)
-        return found + await self.read_until(_PROMPT_PATTERN, timeout)
+        return found + await self.read_prompt(timeout)
 
     async def read_closed(self, timeout: float = 10.0) -> str:
         """Read until the server closes the connection; return everything left."""
         async with asyncio.timeout(timeout):
             while chunk := await self._reader.read(65536):
                 self._feed(chunk)
-        found, self.text = self.text, ""
-        return found
+        return self._take(len(self.text))
 
     def send(self, line: str) -> None:
         self.send_raw(line.encode("utf-8") + b"\r\n")
@@ -260,15 +300,14 @@ class TelnetClient:
             if not chunk:
                 break
             self._feed(chunk)
-        found, self.text = self.text, ""
-        return found
+        return self._take(len(self.text))
 
     async def command(self, line: str, timeout: float = 10.0) -> str:
         """Send a command and return its reply, up to the next prompt. Text that arrived
         before the command was sent is set aside first, so it is not taken for the reply."""
         await self.drain()
         self.send(line)
-        return await self.read_until(_PROMPT_PATTERN, timeout)
+        return await self.read_prompt(timeout)
 
     async def quit(self) -> str:
         """Leave the game with `quit` and wait for the server to close the connection."""
@@ -300,7 +339,7 @@ class TelnetClient:
         self.send(f"create {username} {password} {email}")
         await self.read_until("Character name: ", timeout)
         self.send(character or username)
-        reply = await self.read_until(_PROMPT_PATTERN, timeout)
+        reply = await self.read_prompt(timeout)
         self.in_game = True
         return reply
 
@@ -308,6 +347,6 @@ class TelnetClient:
         """Log in with the one-line form to an account with one character."""
         await self.read_until("Username: ", timeout)
         self.send(f"connect {username} {password}")
-        reply = await self.read_until(_PROMPT_PATTERN, timeout)
+        reply = await self.read_prompt(timeout)
         self.in_game = True
         return reply

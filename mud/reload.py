@@ -146,6 +146,7 @@ def _to_safety(game: Game, ch: Character, gone: Room) -> None:
     safe = zone.recovery_room if zone and zone.recovery_room else game.world.start_room
     ch.move_to(safe)
     room = game.place(ch)
-    game.tell(ch, f"{gone.template.name} is no more; you find yourself in {room.template.name}.")
+    game.tell(ch, f"The room you were in, {gone.template.name}, is no more; you find yourself "
+                  f"{room.template.where}.")
     game.tell_room(room, f"{ch.name} appears, looking bewildered.", exclude=[ch])
     log.info("event=moved_to_safety character=%s from=%s to=%s", ch.name, gone.id, room.id)

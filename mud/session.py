@@ -14,16 +14,19 @@ from mud.commands.context import Confirmation, Context
 from mud.commands.dispatch import interpret
 from mud.commands.display import prompt_line
 from mud.commands.info import show_room
+from mud.game import quests
 from mud.game.model import Character
 from mud.net import mssp
 from mud.net.gmcp import GmcpFeed
 from mud.net.output import Display
 from mud.net.telnet import MAX_LINE_BYTES, LineTooLong, TelnetConnection
+from mud.net.wrap import wrap
 from mud.store.characters import CharacterSummary, NameTaken
 from mud.store.players import Account, AccountExists
 
 if TYPE_CHECKING:
     from mud.app import MudServer
+    from mud.world.loader import World
 
 log = logging.getLogger("mud.session")
 
@@ -42,10 +45,13 @@ LOGIN_ROUNDS = 10
 PROMPT = "> "
 BURST_SECONDS = 5.0  # the input bucket holds this many seconds' worth of lines
 FLOOD_DROPS = 100  # lines dropped for speed before the connection is cut
+MORE_PROMPT = "[more {shown}/{pages}: Enter for more, q to stop] "
 
 
-class Disconnected(Exception):
-    """The client went away while the session waited for input."""
+class Disconnected(BaseException):
+    """The client went away while the session waited for input. Like a cancellation it is no
+    error: a command handler waiting on ask() is ended by it, past dispatch's guard against
+    failing handlers, and the session ends cleanly."""
 
 
 class Session:
@@ -62,11 +68,15 @@ class Session:
         self.reply_to: str | None = None  # who last sent a tell
         self.snooped_by: Session | None = None  # a wizard shown what this session sees
         self.snooping: Session | None = None
+        self._task: asyncio.Task[None] | None = None  # the one that reads this connection
         self.connected_at = time.time()
         self.last_input = self.connected_at
         self._out: list[str] = []
         self._flush_pending = False
         self._at_prompt = False
+        self._asking: str | None = None  # the prompt of a question waiting for its answer
+        self._pages: list[str] = []  # what page() has still to show, a screen each
+        self._page_count = 0
         self._failed_passwords = 0
         rate = server.settings.input_rate
         self._rate = rate
@@ -99,15 +109,45 @@ class Session:
         if self._at_prompt and text:
             text = "\n" + text
         if prompt is None and self.playing:
-            prompt = self.prompt()
+            prompt = self._asking or (self._more_prompt() if self._pages else self.prompt())
         self.display.write(text, prompt or "")
         self._at_prompt = bool(prompt)
         self.gmcp.update()
 
+    def page(self, text: str) -> None:
+        """Send text a screen at a time when the client told its window's height and text,
+        wrapped to the width, is taller: the first screen now, the next when the player presses
+        Enter (see paged)."""
+        height, width = self.conn.terminal.height, self.display.width
+        lines = (wrap(text, width) if width else text).split("\n")
+        size = height - 1 if height else len(lines)  # a row for the more prompt
+        self._pages = ["\n".join(lines[i:i + size]) for i in range(0, len(lines), size)]
+        self._page_count = len(self._pages)
+        self.send(self._pages.pop(0))
+
+    def paged(self, line: str) -> bool:
+        """Whether line answered the more prompt: Enter shows the next screen and q stops. Any
+        other line stops the paging too, and is then a command (False)."""
+        if not self._pages:
+            return False
+        answer = line.strip().lower()
+        if answer == "":
+            self.send(self._pages.pop(0))
+        else:
+            self._pages.clear()
+        if answer == "q":
+            self._flush(self.prompt())
+        return answer in ("", "q")
+
+    def _more_prompt(self) -> str:
+        return MORE_PROMPT.format(shown=self._page_count - len(self._pages),
+                                  pages=self._page_count)
+
     def prompt(self) -> str:
-        """The prompt shown while playing: the player's template filled in, or PROMPT."""
-        template, ch = self.display.prompt, self.character
-        return prompt_line(template, ch) if template and ch else PROMPT
+        """The prompt shown while playing: the player's template (or the default one) filled in;
+        PROMPT without a character."""
+        ch = self.character
+        return prompt_line(self.display.prompt, ch) if ch else PROMPT
 
     # -- snooping -------------------------------------------------------------------------------
 
@@ -146,12 +186,14 @@ class Session:
             try:
                 line = await self.conn.readline()
             except LineTooLong:
+                self._at_prompt = False  # the line ended with an Enter too
                 self.send(f"That line was too long (over {MAX_LINE_BYTES} bytes) and was "
                           "ignored.")
                 continue
             if line is None:
                 raise Disconnected()
             self.last_input = time.time()
+            self._at_prompt = False  # the player's Enter has already moved to a new line
             if self._within_rate():
                 return line
 
@@ -177,13 +219,22 @@ class Session:
             raise Disconnected()
         return False
 
+    def reads_here(self) -> bool:
+        """Whether the running code serves this connection's own input, so ask() may take the
+        next line (a wizard's force runs in the wizard's task, racing this one for it)."""
+        return asyncio.current_task() is self._task
+
     async def ask(self, prompt: str, secret: bool = False) -> str:
+        """The next line typed, as the answer to prompt (which stays the prompt, even under
+        messages that arrive meanwhile); secret: the client's echo is off for it."""
         if secret:
             self.conn.echo(False)
+        self._asking = prompt
         self._flush(prompt)
         try:
             return await self._readline()
         finally:
+            self._asking = None
             if secret:
                 self.conn.echo(True)
                 self.conn.write("\r\n")
@@ -192,6 +243,7 @@ class Session:
     # -- the whole life of a connection ---------------------------------------------------------
 
     async def run(self) -> None:
+        self._task = asyncio.current_task()
         log.info("event=connect address=%s client=%r negotiation_s=%.2f", self.conn.address,
                  self.conn.terminal.client, self.conn.negotiation_seconds)
         try:
@@ -210,10 +262,14 @@ class Session:
             if summary is None:
                 return
             await self.server.enter_game(self, summary.id)
+            if summary.created and self.character is not None:
+                self.send(first_steps(self.server.world, self.character))
             while self.playing:
                 line = await self._readline()
                 if self.snooped_by is not None:
                     self.snooped_by.send(f"%> {line}")
+                if self.paged(line):
+                    continue
                 if line:
                     await interpret(self.server, self, line)
                 else:
@@ -421,7 +477,7 @@ class Session:
                 continue
             log.info("event=character_created account=%s character=%s",
                      account.username, name)
-            return CharacterSummary(ch.id, ch.name, ch.rank)
+            return CharacterSummary(ch.id, ch.name, ch.rank, created=True)
         self.close("Too many attempts. Goodbye.")
         return None
 
@@ -429,3 +485,16 @@ class Session:
         ch = self.character
         assert ch is not None
         show_room(Context(self.server, self, ch, ""))
+
+
+def first_steps(world: World, ch: Character) -> str:
+    """What a new character is told after its first look around: who here has work for it,
+    and how to find the rest."""
+    spawns = world.rooms[ch.room_id].monsters if ch.room_id in world.rooms else ()
+    givers = [world.monsters[spawn.id].name for spawn in spawns
+              if spawn.id in world.monsters and quests.offered(ch, world.quests, spawn.id)]
+    work = (f"{givers[0]}, right here, has work for a newcomer: type 'quest list' to hear it "
+            "and 'quest accept 1' to take it on." if givers else
+            "Look for work where people gather: 'quest list' shows what is offered there.")
+    return (f"New here? {work} 'help' lists the commands ('help <command>' tells more of one), "
+            "and the 'newbie' channel is for questions.")

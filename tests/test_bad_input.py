@@ -44,17 +44,18 @@ async def test_raw_telnet_commands_and_garbage(player) -> None:
     alice, _ = await player()
     # IAC NOP, IAC SB with no SE, stray IAC DO on unknown options, NUL and backspace
     alice.send_raw(b"\xff\xf1\xff\xfd\x99\xff\xfb\x42loox\x08k\x00\r\n")
-    reply = await alice.read_until(r"(^|\n)> ")
+    reply = await alice.read_prompt()
     assert "Village Square" in reply or "Unknown command" in reply
     await assert_still_serving(alice)
     alice.send_raw(b"\xff\xfa\x18\x01garbage-subnegotiation\xff\xf0\r\n")
+    await alice.read_prompt()  # the empty line's
     await assert_still_serving(alice)
 
 
 async def test_empty_and_whitespace_lines_just_prompt(player) -> None:
     alice, _ = await player()
     for line in ("", "   ", "\t"):
-        assert (await alice.command(line)).strip() == ">"
+        assert (await alice.command(line)) == "100/100 hp 100/100 mp 100/100 st> "
 
 
 async def test_sql_and_quotes_in_names_and_targets_change_nothing(player, connect, server) -> None:

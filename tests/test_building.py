@@ -174,9 +174,9 @@ async def test_reload_world_applies_files_and_moves_players_out_of_rooms_gone(
     assert "The world shifts around you, and your fight is over." in reloaded
     assert "World reloaded: 48 rooms" in reloaded
     assert f"Moved to a safe room: {player_name.capitalize()}." in reloaded
-    moved = await player.read_until("you find yourself in Village Square.")
+    moved = await player.read_until("you find yourself in the Village Square.")
     assert "The world shimmers as it is remade around you." in moved
-    assert "Inn Loft is no more" in moved
+    assert "The room you were in, Inn Loft, is no more" in moved
     assert "Village Square" in await player.command("look")  # still connected
     look = await wizard.command("look")
     assert "[Exits: north east south west up]" in look

@@ -49,7 +49,7 @@ async def outfitted(server, *rows: Row, **stats: int):
 
 def numbers(score: str) -> tuple[int, str, int]:
     """Attack damage, its skill and armour from `score`."""
-    found = re.search(r"Attack (\d+) damage \((\w+)\)\s+Armour (\d+)", score)
+    found = re.search(r"Attack (\d+) damage per blow \((\w+)\)\s+Armour (\d+)", score)
     assert found, score
     return int(found[1]), found[2], int(found[3])
 
@@ -84,7 +84,7 @@ async def test_wielding_and_wearing_change_score_and_equipment(server) -> None:
     assert re.search(r"wield +a rusty sword \(60/60\)", eq), eq
     assert re.search(r"body +a leather jerkin \(100/100\)", eq), eq
     assert re.search(r"head +nothing", eq) and re.search(r"feet +nothing", eq), eq
-    assert "Attack: 4 base damage (swordsmanship)   Armour: 2" in eq
+    assert "Attack 6 damage per blow (swordsmanship)   Armour 2" in eq  # as score says
     await rows_of(server, name, expect=lambda r: r == [("leather_jerkin", 1, 3, None),
                                                        ("rusty_sword", 1, 0, None)])
 
@@ -168,7 +168,7 @@ async def test_a_broken_item_is_worn_but_gives_nothing(server) -> None:
     assert numbers(await hero.command("score")) == before  # still brawling, no armour
     eq = await hero.command("eq")
     assert re.search(r"wield +a rusty sword \(0/60\) \(broken\)", eq), eq
-    assert "Attack: 2 base damage (brawling)   Armour: 0" in eq
+    assert "Attack 4 damage per blow (brawling)   Armour 0" in eq
     examined = await hero.command("examine sword")
     for line in ("A rusty sword, weapon (broken)", "pitted with rust",
                  "Damage: 4 (swordsmanship)", "Durability: 0/60 (broken)", "Where: wielded",

@@ -204,7 +204,7 @@ async def test_death_sends_you_to_recovery_weak_and_keeps_everything(arena: Serv
     await client.command("bond ember to power")
     await client.command("yes")
     client.send("north")
-    text = await client.read_until("You wake in Test Recovery", timeout=10)
+    text = await client.read_until("You wake in the Test Recovery", timeout=10)
     assert "A test reaper attacks you!" in text
     assert "strikes you down" in text
     score = await client.command("score")
@@ -290,7 +290,7 @@ async def test_a_delivery_quest(arena: ServerProcess) -> None:
     assert "The test elder gives you a faded map." in accepted
     assert "Give a faded map to the test clerk: 0/1" in accepted
     assert "You have nothing to turn in here." in await client.command("quest complete")
-    assert "[Paperwork] You have found Test Recovery." in await client.command("south")
+    assert "[Paperwork] You have arrived in the Test Recovery." in await client.command("south")
     delivered = await client.command("give map clerk")
     assert "You give a faded map to the test clerk." in delivered
     assert "[Paperwork] Give a faded map to the test clerk: 1/1" in delivered

@@ -43,7 +43,7 @@ async def test_a_burst_within_the_rate_is_served(player) -> None:
     replies = ""
     async with asyncio.timeout(10):
         while replies.count("normal rank") < 30:
-            replies += await alice.read_until(r"\n> ")
+            replies += await alice.read_prompt()
     assert "too fast" not in replies
 
 

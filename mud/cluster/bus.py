@@ -3,7 +3,7 @@ one, and who is online where.
 
 Keys (under the configured prefix): `<prefix>:bus` (every process listens), `<prefix>:to:<id>`
 (one process), `<prefix>:online` (hash: lower-case name -> where the character plays),
-`<prefix>:alive:<id>` (a process's heartbeat, with expiry), `<prefix>:history:<channel>`.
+`<prefix>:alive:<id>` (a process's heartbeat, with expiry).
 While Redis is away every call returns at once with a fallback and the game goes on locally.
 """
 
@@ -27,7 +27,6 @@ log = logging.getLogger("mud.bus")
 
 HEARTBEAT = 5.0  # seconds between a process's heartbeats
 ALIVE_FOR = 15  # seconds a heartbeat vouches for the process
-HISTORY = 20  # channel messages kept
 
 Handler = Callable[[dict[str, Any]], None]
 
@@ -66,9 +65,6 @@ class Bus:
     @property
     def online_key(self) -> str:
         return f"{self.prefix}:online"
-
-    def history_key(self, channel: str) -> str:
-        return f"{self.prefix}:history:{channel}"
 
     @property
     def available(self) -> bool:
@@ -192,19 +188,3 @@ class Bus:
             return who if await r.exists(f"{self.prefix}:alive:{who.process}") else None
 
         return await self.link.call(read, None)
-
-    # -- channel history ------------------------------------------------------------------------
-
-    async def remember(self, channel: str, line: str) -> None:
-        key = self.history_key(channel)
-
-        async def push(r: Any) -> None:
-            async with r.pipeline(transaction=True) as pipe:
-                await pipe.rpush(key, line).ltrim(key, -HISTORY, -1).execute()
-
-        await self.link.call(push, None)
-
-    async def history(self, channel: str) -> list[str] | None:
-        key = self.history_key(channel)
-        lines = await self.link.call(lambda r: r.lrange(key, 0, -1), None)
-        return None if lines is None else [line.decode() for line in lines]

@@ -33,7 +33,7 @@ def to_json(ch: Character) -> str:
         "power": ch.power, "speed": ch.speed, "spirit": ch.spirit, "recovery": ch.recovery,
         "room_id": ch.room_id, "health": ch.health, "mana": ch.mana, "stamina": ch.stamina,
         "inventory_expansion": ch.inventory_expansion, "weak_until": ch.weak_until,
-        "frozen": ch.frozen,
+        "frozen": ch.frozen, "prompt": ch.prompt, "colour": ch.colour,
         "essences": [[str(e.id), e.essence_type, e.attribute_bound, e.rank_bonded]
                      for e in ch.essences],
         "abilities": [[str(a.id), str(a.essence_id), a.ability_name, a.current_rank,
@@ -54,7 +54,8 @@ def from_json(raw: str | bytes) -> Character:
         rank=d["rank"], power=d["power"], speed=d["speed"], spirit=d["spirit"],
         recovery=d["recovery"], room_id=d["room_id"], health=d["health"], mana=d["mana"],
         stamina=d["stamina"], inventory_expansion=d["inventory_expansion"],
-        weak_until=d["weak_until"], frozen=d.get("frozen", False),
+        weak_until=d["weak_until"], frozen=d.get("frozen", False), prompt=d.get("prompt"),
+        colour=d.get("colour"),
         essences=[Essence(uuid.UUID(i), t, a, r) for i, t, a, r in d["essences"]],
         abilities=[Ability(uuid.UUID(i), uuid.UUID(e), n, r, w, m)
                    for i, e, n, r, w, m in d["abilities"]],

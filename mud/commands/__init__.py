@@ -2,6 +2,7 @@
 
 from mud.commands import (  # noqa: F401
     abilities,
+    account,
     building,
     combat,
     comms,

@@ -1,5 +1,6 @@
 """Abilities: list them, use them. Using one spends mana or stamina, starts its cooldown,
-applies its effect and earns progress toward the next rank (mud.game.abilities)."""
+applies its effect and, when that did something, earns progress toward the next rank
+(mud.game.abilities)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from mud.commands.context import Context
 from mud.commands.equipment import consume
 from mud.commands.info import show_room
 from mud.commands.registry import command
-from mud.commands.targets import BadTarget, parse_target, select
+from mud.commands.targets import BadTarget, parse_target, select, select_monsters
 from mud.game import abilities as rules_of
 from mud.game.fighting import disengage, engage, foes_of, hurt, used_ability
 from mud.game.mobs import Mob
 from mud.game.model import Ability, Character
 from mud.game.progress import grant
-from mud.text import upper_first
+from mud.text import upper_first, whole_seconds
 from mud.world.essences import AbilityTemplate
 
 
@@ -23,12 +24,59 @@ def _state(ability: Ability, template: AbilityTemplate, now: float) -> str:
     if not ability.awakened:
         return f"asleep until {template.awakens}"
     left = rules_of.cooldown_left(ability, now)
-    return f"ready in {left:.0f}s" if left > 0 else "ready"
+    return f"ready in {whole_seconds(left)}s" if left > 0 else "ready"
 
 
 def _progress(ability: Ability) -> str:
     needed = rules_of.PROGRESS_TO_NEXT.get(ability.current_rank)
     return "highest rank" if needed is None else f"progress {rules_of.progress(ability)}/{needed}"
+
+
+# an ability's entries: name, rank, state, cost, cooldown, effect and progress; or its name
+# alone when world data no longer has it
+_Row = tuple[str, ...]
+
+
+def _row(ability: Ability, template: AbilityTemplate | None, now: float) -> _Row:
+    if template is None:  # removed from world data: shown, not usable
+        return (ability.ability_name,)
+    return (ability.ability_name, ability.current_rank, _state(ability, template, now),
+            f"{template.cost} {template.resource}", f"{template.cooldown}s", template.effect,
+            _progress(ability))
+
+
+def _table(sections: list[tuple[str, list[_Row]]]) -> list[str]:
+    """One line per ability, its entries in aligned columns, for a wide window."""
+    rows = [row for _, section in sections for row in section]
+    widths = [max((len(row[i]) for row in rows if len(row) > i), default=0) for i in range(6)]
+    lines = []
+    for heading, section in sections:
+        lines.append(heading)
+        for row in section:
+            if len(row) == 1:
+                lines.append(f"  {row[0]:<{widths[0]}}  (no longer known)")
+                continue
+            name, rank, state, cost, cooldown, effect, progress = row
+            lines.append(f"  {name:<{widths[0]}}  {rank:<{widths[1]}}  {state:<{widths[2]}}  "
+                         f"{cost:<{widths[3]}}  cooldown {cooldown:>{widths[4]}}  "
+                         f"{effect:<{widths[5]}}  {progress}")
+    return lines
+
+
+def _stacked(sections: list[tuple[str, list[_Row]]]) -> list[str]:
+    """Two lines per ability, for a narrow window: what it is, then whether it is ready and
+    the rest (wrapped under its indentation when the window is narrower still)."""
+    lines = []
+    for heading, section in sections:
+        lines.append(heading)
+        for row in section:
+            if len(row) == 1:
+                lines.append(f"  {row[0]} (no longer known)")
+                continue
+            name, rank, state, cost, cooldown, effect, progress = row
+            lines += [f"  {name} ({rank}): {effect}",
+                      f"    {state}, {cost}, cooldown {cooldown}, {progress}"]
+    return lines
 
 
 @command("abilities", "abil", category="essences")
@@ -38,21 +86,16 @@ def abilities(ctx: Context) -> None:
     if not ch.abilities:
         ctx.send("You have no abilities yet. Bond an essence to gain some.")
         return
-    width = max(len(a.ability_name) for a in ch.abilities)
-    lines = []
-    for essence in ch.essences:
-        lines.append(f"{essence.essence_type.capitalize()} essence "
-                     f"(bound to {essence.attribute_bound}):")
-        for ability in ch.abilities_of(essence):
-            template = rules_of.template_of(ch, ability, catalogue)
-            if template is None:  # removed from world data: shown, not usable
-                lines.append(f"  {ability.ability_name:<{width}}  (no longer known)")
-                continue
-            lines.append(f"  {ability.ability_name:<{width}}  {ability.current_rank:<7} "
-                         f"{_state(ability, template, now):<17} {template.cost:>3} "
-                         f"{template.resource:<7} cooldown {template.cooldown:>3}s  "
-                         f"{template.effect:<7}  {_progress(ability)}")
-    ctx.send("\n".join(lines))
+    sections = [(f"{essence.essence_type.capitalize()} essence "
+                 f"(bound to {essence.attribute_bound}):",
+                 [_row(a, rules_of.template_of(ch, a, catalogue), now)
+                  for a in ch.abilities_of(essence)])
+                for essence in ch.essences]
+    lines = _table(sections)
+    width = ctx.session.display.width
+    if width is not None and max(map(len, lines)) > width:
+        lines = _stacked(sections)
+    ctx.page("\n".join(lines))
 
 
 def _names_from(name: str, phrase: str) -> bool:
@@ -83,53 +126,78 @@ def _target(ctx: Context, word: str, prefer_monsters: bool) -> Character | Mob |
         spec = parse_target(word)
     except BadTarget:
         return person
-    monsters = select(ctx.room.mobs, spec, lambda m: m.keywords) if spec.keyword else []
+    monsters = select_monsters(ctx.room.mobs, spec) if spec.keyword else []
     monster = monsters[0] if monsters else None
     return (monster or person) if prefer_monsters else (person or monster)
 
 
 def _apply(ctx: Context, ability: Ability, template: AbilityTemplate,
-           target: Character | Mob | None, power: int, now: float) -> None:
-    ch, game, name = ctx.ch, ctx.game, ability.ability_name
-    size = rules_of.amount(template, ability.current_rank, power)
-    if isinstance(target, Mob):  # a damage ability on a monster (armour does not stop it)
-        if ch not in target.attackers:
-            engage(game, ch, target, switch=ch.fighting is None)
-        used_ability(target, ch, ability)
-        ctx.send(f"Your {name} hits {target.name} for {size}!")
-        game.tell_room(ctx.room, f"{ch.name} uses {name} on {target.name}.", exclude=[ch])
-        hurt(game, target, size, ch, now)
-    elif template.effect == "damage":
-        ctx.send(f"You loose {name} at the empty air ({size} damage, had it hit anything). "
-                 "Only a real foe teaches you more of it.")
-        game.tell_room(ctx.room, f"{ch.name} practises {name}.", exclude=[ch])
-    elif template.effect == "heal":
-        who = target or ch
-        gained = who.change_pool(template.pool, size)
-        if who is ch:
-            ctx.send(f"You use {name}, restoring {gained} {template.pool}.")
-        else:
-            ctx.send(f"You use {name} on {who.name}, restoring {gained} {template.pool}.")
-            game.tell(who, f"{ch.name} uses {name} on you, restoring {gained} {template.pool}.")
-        game.tell_room(ctx.room, f"{ch.name} uses {name}.", exclude=[ch, who])
-    elif template.effect == "buff":
+           target: Character | Mob | None, size: int, now: float) -> rules_of.Outcome:
+    """Carry out a paid-for use and say what it did."""
+    name = ability.ability_name
+    if isinstance(target, Mob):  # the only target a damage ability reaches
+        return _strike(ctx, ability, target, size, now)
+    if template.effect == "heal":
+        return _heal(ctx, name, template, target or ctx.ch, size)
+    if template.effect == "buff":
         ctx.send(f"You use {name}: {template.attribute} +{size} for {template.duration}s.")
-        game.tell_room(ctx.room, f"{ch.name} uses {name}.", exclude=[ch])
-    elif template.utility == "recall":
-        disengage(game, ch)
-        game.tell_room(ctx.room, f"{ch.name} uses {name} and is gone.", exclude=[ch])
-        ctx.send(f"You use {name}, and the world folds around you.")
-        arrived = game.move(ch, game.world.start_room)
-        game.tell_room(arrived, f"{ch.name} appears in a ripple of air.", exclude=[ch])
-        show_room(ctx)
-    else:  # sense
-        room = ctx.room
-        sensed = []
-        for direction, room_id in room.template.exits.items():
-            people = [c.name for c in game.rooms[room_id].occupants]
-            sensed.append(f"  {direction}: {', '.join(people) if people else 'no one'}")
-        ctx.send(f"You use {name} and reach out with your senses:\n"
-                 + ("\n".join(sensed) or "  nothing; there is no way out of here."))
+        ctx.game.tell_room(ctx.room, f"{ctx.ch.name} uses {name}.", exclude=[ctx.ch])
+        return rules_of.Outcome(in_fight=bool(foes_of(ctx.game, ctx.ch)))
+    if template.utility == "recall":
+        return _recall(ctx, name)
+    return _sense(ctx, name)
+
+
+def _strike(ctx: Context, ability: Ability, target: Mob, size: int,
+            now: float) -> rules_of.Outcome:
+    """A damage ability on a monster: armour does not stop it."""
+    ch, game, name = ctx.ch, ctx.game, ability.ability_name
+    if ch not in target.attackers:
+        engage(game, ch, target, switch=ch.fighting is None)
+    used_ability(target, ch, ability)
+    ctx.send(f"Your {name} hits {target.name} for {size}!")
+    game.tell_room(ctx.room, f"{ch.name} uses {name} on {target.name}.", exclude=[ch])
+    hurt(game, target, size, ch, now)
+    return rules_of.Outcome(hit_monster=True)
+
+
+def _heal(ctx: Context, name: str, template: AbilityTemplate, who: Character,
+          size: int) -> rules_of.Outcome:
+    ch, game = ctx.ch, ctx.game
+    gained = who.change_pool(template.pool, size)
+    if who is ch:
+        ctx.send(f"You use {name}, restoring {gained} {template.pool}.")
+    else:
+        ctx.send(f"You use {name} on {who.name}, restoring {gained} {template.pool}.")
+        game.tell(who, f"{ch.name} uses {name} on you, restoring {gained} {template.pool}.")
+    game.tell_room(ctx.room, f"{ch.name} uses {name}.", exclude=[ch, who])
+    return rules_of.Outcome(restored=gained)
+
+
+def _recall(ctx: Context, name: str) -> rules_of.Outcome:
+    ch, game, home = ctx.ch, ctx.game, ctx.game.world.start_room
+    if ch.room_id == home:
+        ctx.send(f"You use {name}, but you are already where it would take you.")
+        return rules_of.Outcome(moved=False)
+    disengage(game, ch)
+    game.tell_room(ctx.room, f"{ch.name} uses {name} and is gone.", exclude=[ch])
+    ctx.send(f"You use {name}, and the world folds around you.")
+    arrived = game.move(ch, home)
+    game.tell_room(arrived, f"{ch.name} appears in a ripple of air.", exclude=[ch])
+    show_room(ctx)
+    return rules_of.Outcome(moved=True)
+
+
+def _sense(ctx: Context, name: str) -> rules_of.Outcome:
+    """Who stands in each room next to this one."""
+    game, found, sensed = ctx.game, 0, []
+    for direction, room_id in ctx.room.template.exits.items():
+        people = [c.name for c in game.rooms[room_id].occupants]
+        found += len(people)
+        sensed.append(f"  {direction}: {', '.join(people) if people else 'no one'}")
+    ctx.send(f"You use {name} and reach out with your senses:\n"
+             + ("\n".join(sensed) or "  nothing; there is no way out of here."))
+    return rules_of.Outcome(found=found)
 
 
 @command("use", "cast", category="essences")
@@ -137,8 +205,9 @@ def use(ctx: Context) -> None:
     """Use one of your abilities.
 
     Usage: use <ability> [target]
-    Examples: use flowing mend      use mend bob      use hum
-    Healing may be used on someone in the room; without a target it is used on yourself.
+    Examples: use flowing mend      use mend bob      use cinder 2.wolf      use hum
+    Damage goes to the monster named, or without a target to the one you fight. Healing may
+    be used on someone in the room; without a target it is used on yourself.
     """
     ch, catalogue, now = ctx.ch, ctx.game.world.essences, time.time()
     words = ctx.args.split()
@@ -177,12 +246,9 @@ def use(ctx: Context) -> None:
     if problem:
         ctx.send(problem)
         return
-    essence = next(e for e in ch.essences if e.id == ability.essence_id)
-    favoured = catalogue.by_id[essence.essence_type].favours
-    power = rules_of.effective(ch, favoured, catalogue, now)
+    size = rules_of.size_for(ch, ability, template, catalogue, now)
     rules_of.spend(ch, ability, template, now)
-    _apply(ctx, ability, template, target, power, now)
-    if template.effect != "damage" or target is not None:  # striking the air teaches nothing
+    if rules_of.teaches(template, _apply(ctx, ability, template, target, size, now)):
         grant(ctx.game, ch, ability, 1)
 
 
@@ -190,6 +256,9 @@ def _unsuitable(ability: Ability, template: AbilityTemplate, ch: Character,
                 target: Character | Mob | None) -> str | None:
     """Why ability cannot go to target, or None."""
     name = ability.ability_name
+    if target is None and template.effect == "damage":
+        return (f"You are not fighting anything. To strike a monster, "
+                f"use {name} <monster>.")
     if isinstance(target, Mob):
         if template.effect != "damage":
             return f"{name} is not for monsters."

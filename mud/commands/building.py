@@ -167,7 +167,7 @@ async def rename(ctx: Context) -> None:
     """
     name = ctx.args.strip()
     problem = check_name(name) if name else "Usage: rename <name>"
-    here = await _change_room(ctx, problem, name=name)
+    here = await _change_room(ctx, problem, name=name, place="")  # place: made from the name
     if here is not None:
         ctx.send(f"This room ({here.id}) is now called {name}.")
 

@@ -8,9 +8,9 @@ import time
 from mud.commands.context import Context
 from mud.commands.info import show_room
 from mud.commands.registry import command
-from mud.commands.targets import select
-from mud.game import combat, equipment, skills
-from mud.game.fighting import character_fighter, disengage, engage, foes_of, mob_fighter
+from mud.commands.targets import select_monsters
+from mud.game import combat, skills
+from mud.game.fighting import disengage, engage, foes_of, size_up
 from mud.game.mobs import Mob
 from mud.game.state import Room
 from mud.text import upper_first
@@ -23,7 +23,7 @@ def find_mob(ctx: Context, text: str, verb: str) -> Mob | None:
     spec = ctx.target_spec(text, verb)
     if spec is None:
         return None
-    found = select(ctx.room.mobs, spec, lambda m: m.keywords) if spec.keyword else []
+    found = select_monsters(ctx.room.mobs, spec) if spec.keyword else []
     if not found:
         ctx.send(f"You see no '{text[:30]}' here to fight.")
         return None
@@ -78,6 +78,9 @@ def flee(ctx: Context) -> None:
 def consider(ctx: Context) -> None:
     """Size up a monster before you fight it.
 
+    It weighs your blows, abilities and heals (as far as your mana and stamina go) against the
+    monster's blows and abilities.
+
     Usage: consider <monster>
     """
     mob = find_mob(ctx, ctx.args, "consider")
@@ -86,16 +89,9 @@ def consider(ctx: Context) -> None:
     if mob.template.peaceful:
         ctx.send(f"{upper_first(mob.name)} is no threat to anyone.")
         return
-    ch, game, now = ctx.ch, ctx.game, time.time()
-    theirs = mob_fighter(mob)
-    base = equipment.attack(ch, game.world.items)[0]
-    ch_strength = combat.strength(
-        ch.health, combat.expected(base, character_fighter(game, ch, now, True), theirs))
-    foe_strength = combat.strength(
-        mob.health, combat.expected(mob.template.damage, theirs,
-                                    character_fighter(game, ch, now, False)))
+    rounds = size_up(ctx.game, ctx.ch, mob, time.time(), ctx.server.settings.tick_interval)
     ctx.send(f"{upper_first(mob.name)} ({mob.template.rank} rank) "
-             f"{combat.assessment(ch_strength, foe_strength)}.")
+             f"{combat.assessment(rounds.theirs, rounds.yours)}.")
 
 
 @command("skills", category="information")
@@ -148,6 +144,7 @@ def _gather(ctx: Context, room: Room, item_id: str) -> None:
     if not ctx.ch.can_carry(item_id, template.stackable):
         ctx.send(f"You find {template.name}, but you have no room to carry it.")
         return
-    ctx.ch.add_item(item_id, 1, template.stackable)
-    ctx.send(f"You find {template.name}.")
+    with ctx.game.collecting(ctx.ch):  # a quest may want what is found
+        ctx.ch.add_item(item_id, 1, template.stackable)
+        ctx.send(f"You find {template.name}.")
     ctx.game.tell_room(room, f"{ctx.ch.name} gathers {template.name}.", exclude=[ctx.ch])

@@ -83,7 +83,7 @@ async def _tell(ctx: Context, name: str, message: str) -> None:
 def _channel_command(channel: str, summary: str) -> None:
     async def speak(ctx: Context) -> None:
         if not ctx.args:
-            lines = await ctx.server.bus.history(channel)
+            lines = await ctx.server.channel_history.recent(channel)
             if lines is None:
                 ctx.send(f"The {channel} history cannot be reached just now.")
             else:
@@ -95,11 +95,9 @@ def _channel_command(channel: str, summary: str) -> None:
             return
         relay = ctx.server.relay
         relay.deliver_channel(channel, ctx.ch.name, ctx.args)
-        sent = await ctx.server.bus.publish("channel", channel=channel, speaker=ctx.ch.name,
-                                            text=ctx.args)
-        if sent:
-            await ctx.server.bus.remember(channel, channel_line(channel, ctx.ch.name, ctx.args))
-        else:
+        ctx.server.channel_history.keep(channel, channel_line(channel, ctx.ch.name, ctx.args))
+        if not await ctx.server.bus.publish("channel", channel=channel, speaker=ctx.ch.name,
+                                            text=ctx.args):
             ctx.send("(Only this server heard you: the other servers cannot be reached.)")
 
     speak.__doc__ = (f"Talk on the {channel} channel: {summary}.\n\n"

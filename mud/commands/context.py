@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from mud.commands.targets import BadTarget, TargetSpec, parse_target
 from mud.game.model import Character, InventoryItem
 from mud.game.state import FloorItem, Game, Room
+from mud.net.wrap import WORLD_TEXT_WIDTH, reflow, wrap
 
 if TYPE_CHECKING:
     from mud.app import MudServer
@@ -21,6 +22,7 @@ class Confirmation:
 
     what: str  # what is confirmed, for the "cancelled" message
     action: Callable[[], Awaitable[None]]
+    brief: str  # the question again, short, for an answer that is neither yes nor no
 
 
 @dataclass
@@ -48,6 +50,17 @@ class Context:
     def send(self, text: str) -> None:
         self.session.send(text)
 
+    def page(self, text: str) -> None:
+        """Send text a screen at a time when it is longer than the client's window (the player
+        presses Enter for more)."""
+        self.session.page(text)
+
+    def prose(self, text: str) -> str:
+        """World text (the files wrap it at 78 columns) reflowed for this client: a line per
+        paragraph when it told its width (the output wraps it there), else wrapped at 78."""
+        flowing = reflow(text)
+        return flowing if self.session.display.width else wrap(flowing, WORLD_TEXT_WIDTH)
+
     def target_spec(self, text: str, verb: str) -> TargetSpec | None:
         """The target text names (`sword`, `2.sword`, `all.coin`); None, and the player told
         why, when there is none or it is malformed."""
@@ -60,9 +73,11 @@ class Context:
             self.send(str(exc))
             return None
 
-    def confirm(self, question: str, what: str, action: Callable[[], Awaitable[None]]) -> None:
-        """Ask question; a 'yes' runs action, anything else cancels it."""
-        self.session.pending = Confirmation(what, action)
+    def confirm(self, question: str, what: str, action: Callable[[], Awaitable[None]],
+                brief: str = "") -> None:
+        """Ask question; 'yes' runs action, 'no' (or quitting, or being frozen) cancels it, and
+        anything else asks again, with brief (default: the whole question)."""
+        self.session.pending = Confirmation(what, action, brief or question)
         self.send(f"{question} (yes/no)")
 
     def item_words(self, thing: InventoryItem | FloorItem) -> tuple[str, ...]:

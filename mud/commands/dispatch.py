@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from mud.commands import REGISTRY
-from mud.commands.context import Context
+from mud.commands.context import Confirmation, Context
 from mud.commands.movement import walk
 from mud.commands.registry import Ambiguous
 from mud.store.audit import AuditEntry
@@ -34,18 +34,14 @@ def split_command(line: str) -> tuple[str, str]:
 async def interpret(server: MudServer, session: Session, line: str) -> None:
     ch = session.character
     assert ch is not None
-    pending, session.pending = session.pending, None
-    if ch.frozen and line.lower().split()[:1] != ["quit"]:
+    quitting = line.lower().split()[:1] == ["quit"]
+    if ch.frozen and not quitting:
         session.send("You are frozen solid and cannot do anything until a wizard thaws you.")
+        _cancel(session)  # a frozen character answers no question, now or once thawed
         return
-    if pending is not None:
-        answer = line.strip().lower()
-        if answer in YES:
-            await _run(session, "confirm", ch, line, pending.action)
-            return
-        session.send(f"{pending.what.capitalize()} cancelled.")
-        if answer in NO:
-            return
+    if session.pending is not None and await _answer(session, session.pending, ch, line,
+                                                     quitting):
+        return
     word, args = split_command(line)
     ctx = Context(server, session, ch, args)
     cmd = REGISTRY.exact(word, session.role)
@@ -68,6 +64,29 @@ async def interpret(server: MudServer, session: Session, line: str) -> None:
             account, ch.name, session.role, cmd.name,
             ctx.target or (args.split()[0] if args else ""), args[:500],
             ctx.outcome if succeeded else "error"))
+
+
+def _cancel(session: Session) -> None:
+    """Drop the question waiting for an answer, if there is one, and say so."""
+    pending, session.pending = session.pending, None
+    if pending is not None:
+        session.send(f"{pending.what.capitalize()} cancelled.")
+
+
+async def _answer(session: Session, pending: Confirmation, ch: Character, line: str,
+                  quitting: bool) -> bool:
+    """Take line as the answer to pending: yes runs it, no cancels it, quit cancels it and
+    goes on to quit; anything else asks again, so that a typo neither cancels nor runs as a
+    command. False when line is still to be run as a command."""
+    answer = line.strip().lower()
+    if answer in YES:
+        session.pending = None
+        await _run(session, "confirm", ch, line, pending.action)
+    elif answer in NO or quitting:
+        _cancel(session)
+    else:
+        session.send(f"Please answer yes or no. {pending.brief} (yes/no)")
+    return not quitting
 
 
 async def _run(session: Session, name: str, ch: Character, line: str,

@@ -10,16 +10,17 @@ from mud.game.model import Character
 from mud.net.terminal import Colours
 
 MAX_PROMPT = 120
+DEFAULT_PROMPT = "%h/%H hp %m/%M mp %s/%S st> "
 _PROMPT_CODE = re.compile(r"%[hHmMsSr%]")
 _COLOUR_NAMES = {Colours.NONE: "no colour", Colours.ANSI: "16 colours",
                  Colours.XTERM: "256 colours", Colours.TRUE: "true colour"}
 
 
-def prompt_line(template: str, ch: Character) -> str:
-    """The prompt template with its codes filled in for ch."""
+def prompt_line(template: str | None, ch: Character) -> str:
+    """The prompt template (None: the default one) with its codes filled in for ch."""
     values = {"%h": ch.health, "%H": ch.max_health, "%m": ch.mana, "%M": ch.max_mana,
               "%s": ch.stamina, "%S": ch.max_stamina, "%r": ch.rank, "%%": "%"}
-    return _PROMPT_CODE.sub(lambda m: str(values[m[0]]), template)
+    return _PROMPT_CODE.sub(lambda m: str(values[m[0]]), template or DEFAULT_PROMPT)
 
 
 @command("color", "colour", category="settings")
@@ -32,7 +33,7 @@ def color(ctx: Context) -> None:
     display = ctx.session.display
     choice = ctx.args.strip().lower()
     if choice in ("on", "off", "auto"):
-        display.colour = None if choice == "auto" else choice == "on"
+        ctx.ch.choose_colour(None if choice == "auto" else choice == "on")
     elif choice:
         ctx.send("Usage: color on | color off | color auto")
         return
@@ -50,20 +51,21 @@ def prompt(ctx: Context) -> None:
 
     Usage: prompt <template>     prompt default     prompt (shows it)
     Codes: %h health  %H max health  %m mana  %M max mana  %s stamina  %S max stamina
-           %r rank  %% a percent sign. Colour tags work too, e.g. {red}%h{reset}.
+           %r rank  %% a percent sign. Colour tags work too, e.g. {{red}%h{{reset}.
     Example: prompt <%h/%Hhp %m/%Mmp %s/%Ssp>
     """
     display, args = ctx.session.display, ctx.args
     if not args.strip():
-        ctx.send(f"Your prompt is: {display.prompt or 'the default'}. "
+        shown = (display.prompt or DEFAULT_PROMPT).replace("{", "{{")  # tags as typed
+        ctx.send(f"Your prompt is {'' if display.prompt else 'the default, '}'{shown}'. "
                  "Type 'help prompt' for the codes.")
         return
     if args.strip().lower() == "default":
-        display.prompt = None
+        ctx.ch.choose_prompt(None)
         ctx.send("Your prompt is the default again.")
         return
     if len(args) > MAX_PROMPT:
         ctx.send(f"A prompt is at most {MAX_PROMPT} characters.")
         return
-    display.prompt = args if args.endswith(" ") else args + " "
+    ctx.ch.choose_prompt(args if args.endswith(" ") else args + " ")
     ctx.send("Prompt set.")

@@ -7,16 +7,19 @@ worn item gives are mud.game.equipment's; containers' are mud.game.containers'.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from mud.commands.context import Context
 from mud.commands.registry import command
 from mud.commands.targets import TargetSpec, select
-from mud.game import containers
-from mud.game.equipment import armour, attack, durability_left, is_broken, worn
+from mud.game import containers, rules
+from mud.game.equipment import armour, attack, durability_left, is_broken, restores_nothing, worn
+from mud.game.fighting import attack_damage
 from mud.game.model import Character, InventoryItem, Part
 from mud.game.state import FloorItem
 from mud.text import counted, upper_first
+from mud.world.essences import AbilityTemplate
 from mud.world.items import SLOTS, ItemTemplate
 
 Thing = InventoryItem | FloorItem
@@ -26,6 +29,7 @@ _ON = {"offhand": "in your off hand", "head": "on your head", "body": "on your b
        "neck": "around your neck"}
 _SLOT_WORDS = {**{s: s for s in SLOTS}, "weapon": "wield", "shield": "offhand"}
 _SHOWN_KEYS = ("durability", "contents")  # metadata examine shows in its own lines
+_WANTING = {"eat": "hungry", "drink": "thirsty"}  # what a full pool means, by the item's verb
 
 
 def _broken(row: Thing, template: ItemTemplate) -> str:
@@ -173,7 +177,11 @@ def remove(ctx: Context) -> None:
 
 @command("equipment", "eq", category="items")
 def equipment(ctx: Context) -> None:
-    """List what you wear and wield, slot by slot, with your attack and armour."""
+    """List what you wear and wield, slot by slot, with your attack and armour.
+
+    Attack is the damage one of your blows does before the foe's armour: your weapon (or fists)
+    and power, by rank. Armour is what is taken off each blow you suffer.
+    """
     ch, items = ctx.ch, ctx.game.world.items
     on = worn(ch)
     lines = ["You are using:"]
@@ -181,9 +189,17 @@ def equipment(ctx: Context) -> None:
         row = on.get(slot)
         lines.append(f"  {slot:<8} "
                      + ("nothing" if row is None else _wear_label(row, items[row.item_id])))
-    damage, skill = attack(ch, items)
-    lines.append(f"Attack: {damage} base damage ({skill})   Armour: {armour(ch, items)}")
+    lines.append(attack_line(ctx))
     ctx.send("\n".join(lines))
+
+
+def attack_line(ctx: Context) -> str:
+    """'Attack 6 damage per blow (swordsmanship)   Armour 2', as equipment and score show it: a
+    blow's damage before the foe's armour (weapon, power, rank and any weakness counted), and
+    what is taken off each blow one suffers."""
+    ch, items = ctx.ch, ctx.game.world.items
+    return (f"Attack {attack_damage(ctx.game, ch, time.time())} damage per blow "
+            f"({attack(ch, items)[1]})   Armour {armour(ch, items)}")
 
 
 # -- eating and drinking --------------------------------------------------------------------
@@ -191,7 +207,8 @@ def equipment(ctx: Context) -> None:
 
 def consume(ctx: Context, row: InventoryItem) -> None:
     """Eat or drink one of a carried consumable (the item's own verb): restore its pool, use up
-    one from the stack, tell the player and the room. Also the `use <item>` fallback."""
+    one from the stack, tell the player and the room. Also the `use <item>` fallback. On a full
+    pool it is refused unless the command ends in 'anyway' (`eat bread anyway`)."""
     ch = ctx.ch
     template = ctx.game.item(row.item_id)
     verb = template.consume
@@ -202,14 +219,27 @@ def consume(ctx: Context, row: InventoryItem) -> None:
         ctx.send(f"You no longer have {template.name}.")
         return
     pool = template.heal_pool
-    gained = ch.change_pool(pool, template.heal_amount)
-    ch.remove_item(row, 1)
-    now, most = getattr(ch, pool), ch.pool_max(pool)
-    if gained:
-        ctx.send(f"You {verb} {template.name} and regain {gained} {pool} ({now}/{most}).")
-    else:
-        ctx.send(f"You {verb} {template.name}; your {pool} is already full ({now}/{most}).")
-    ctx.game.tell_room(ctx.room, f"{ch.name} {verb}s {template.name}.", exclude=[ch])
+    if restores_nothing(ch, template) and not _anyway(ctx.args):
+        ctx.send(f"You are not {_WANTING[verb]}: your {pool} is full ({getattr(ch, pool)}/"
+                 f"{ch.pool_max(pool)}). Type '{verb} {ctx.args[:40]} anyway' to {verb} it "
+                 "regardless.")
+        return
+    with ctx.game.collecting(ch):  # what is eaten may be what a quest collects
+        gained = ch.change_pool(pool, template.heal_amount)
+        ch.remove_item(row, 1)
+        now, most = getattr(ch, pool), ch.pool_max(pool)
+        if gained:
+            ctx.send(f"You {verb} {template.name} and regain {gained} {pool} ({now}/{most}).")
+        else:
+            ctx.send(f"You {verb} {template.name}; your {pool} is already full "
+                     f"({now}/{most}).")
+        ctx.game.tell_room(ctx.room, f"{ch.name} {verb}s {template.name}.", exclude=[ch])
+
+
+def _anyway(args: str) -> bool:
+    """Whether a command's target ends in 'anyway': eat it even on a full pool."""
+    words = args.lower().split()
+    return len(words) > 1 and words[-1] == "anyway"
 
 
 def _consume_command(ctx: Context, verb: str) -> None:
@@ -235,6 +265,7 @@ def eat(ctx: Context) -> None:
     """Eat something you carry: food and herbs restore a pool.
 
     Usage: eat <item>      eat bread      eat 2.herb
+           eat <item> anyway    (on a full pool, which is otherwise refused)
     """
     _consume_command(ctx, "eat")
 
@@ -244,6 +275,7 @@ def drink(ctx: Context) -> None:
     """Drink something you carry: potions and draughts restore a pool.
 
     Usage: drink <item>
+           drink <item> anyway    (on a full pool, which is otherwise refused)
     """
     _consume_command(ctx, "drink")
 
@@ -299,11 +331,37 @@ def contents_lines(ctx: Context, thing: Thing, template: ItemTemplate) -> list[s
             + [f"  {line}" for line in inside])
 
 
+def _essence_lines(ctx: Context, essence_id: str) -> list[str]:
+    """What an essence item would give if bonded now: the attribute it favours (and the points
+    a bond at the examiner's rank brings), and its abilities with the rank each awakens at."""
+    essence = ctx.game.world.essences.by_id.get(essence_id)
+    if essence is None:
+        return []
+    rank, favours = ctx.ch.rank, essence.favours
+    width = max(len(a.name) for a in essence.abilities)
+    return ([f"  Favours {favours}: +{rules.bond_bonus(rank, True)} bonded to {favours}, "
+             f"+{rules.bond_bonus(rank, False)} to any other attribute.",
+             "  Abilities (and the rank each awakens at):"]
+            + [f"    {a.name:<{width}}  {a.awakens:<7} {_effect(a)}, {a.cost} {a.resource}, "
+               f"cooldown {a.cooldown}s" for a in essence.abilities])
+
+
+def _effect(ability: AbilityTemplate) -> str:
+    """'damage 11', 'heals 12 health', 'power +3 for 25s', 'recall': an ability in brief."""
+    if ability.effect == "damage":
+        return f"damage {ability.amount}"
+    if ability.effect == "heal":
+        return f"heals {ability.amount} {ability.pool}"
+    if ability.effect == "buff":
+        return f"{ability.attribute} +{ability.amount} for {ability.duration}s"
+    return ability.utility
+
+
 def describe(ctx: Context, thing: Thing, place: str) -> list[str]:
     """Everything examine shows about one item."""
     t = ctx.game.item(thing.item_id)
     lines = [f"{upper_first(counted(t.name, thing.quantity))}, {t.kind}{_broken(thing, t)}",
-             t.description]
+             ctx.prose(t.description)]
     if t.kind == "weapon":
         lines.append(f"  Damage: {t.damage} ({t.skill})")
     elif t.kind == "armour":
@@ -312,6 +370,8 @@ def describe(ctx: Context, thing: Thing, place: str) -> list[str]:
         lines.append(f"  {t.consume.capitalize()} it to restore {t.heal_amount} {t.heal_pool}")
     elif t.kind == "container":
         lines.append(f"  Capacity: {t.capacity} stacks")
+    elif t.kind == "essence":
+        lines += _essence_lines(ctx, t.essence)
     left = durability_left(thing, t)
     if left is not None:
         lines.append(f"  Durability: {max(left, 0)}/{t.durability}{_broken(thing, t)}")

@@ -8,7 +8,7 @@ from mud.commands.context import Context
 from mud.commands.registry import command
 from mud.commands.targets import BadTarget, parse_target, select
 from mud.game import rules
-from mud.game.bonding import BondPlan, GameError, plan_bond
+from mud.game.bonding import BondPlan, Gain, GameError, plan_bond
 from mud.game.model import InventoryItem
 from mud.store.bonds import commit_bond
 from mud.text import upper_first
@@ -63,20 +63,22 @@ def _refused(ctx: Context, exc: GameError, essence_id: str) -> None:
     ctx.send(exc.message + " Nothing has changed.")
 
 
+def _raised(gain: Gain) -> str:
+    """'Recovery +6 (now 16).': the attribute as this one gain left it."""
+    return f"{gain.attribute.capitalize()} +{gain.points} (now {gain.value})."
+
+
 def _announce(ctx: Context, plan: BondPlan) -> None:
     ch, catalogue = ctx.ch, ctx.game.world.essences
-    essence = plan.essences[0]
-    attribute, points = plan.gains[0]
-    lines = [f"You bond the {essence.essence_type} essence to {attribute}. It sinks into you "
-             f"and becomes part of you. {attribute.capitalize()} +{points} "
-             f"(now {getattr(ch, attribute)})."]
+    essence, gain = plan.essences[0], plan.gains[0]
+    lines = [f"You bond the {essence.essence_type} essence to {gain.attribute}. It sinks into "
+             f"you and becomes part of you. {_raised(gain)}"]
     confluence = plan.confluence
     if confluence is not None:
-        c_attribute, c_points = plan.gains[1]
+        c_gain = plan.gains[1]
         lines.append(f"The three essences within you flow together: the "
                      f"{confluence.essence_type} confluence essence forms, bound to "
-                     f"{c_attribute}. {c_attribute.capitalize()} +{c_points} "
-                     f"(now {getattr(ch, c_attribute)}).")
+                     f"{c_gain.attribute}. {_raised(c_gain)}")
     for new in plan.essences:
         template = catalogue.by_id[new.essence_type]
         gained = [a for a in plan.abilities if a.essence_id == new.id]
@@ -110,12 +112,20 @@ def bond(ctx: Context) -> None:
     if plan is None:
         return
     template = ctx.game.world.essences.by_id[plan.essences[0].essence_type]
-    points = plan.gains[0][1]
-    third = " As your third essence it will also form a confluence essence." \
-        if plan.confluence is not None else ""
     ctx.confirm(f"Bonding {template.item_name} to {attribute} cannot be undone. "
-                f"{attribute.capitalize()} will rise by {points}.{third} Bond it?",
-                "bonding", lambda: _bond_confirmed(ctx, row, attribute))
+                f"{attribute.capitalize()} will rise by {plan.gains[0].points}."
+                f"{_confluence_note(plan)} Bond it?",
+                "bonding", lambda: _bond_confirmed(ctx, row, attribute),
+                brief=f"Bond {template.item_name} to {attribute}?")
+
+
+def _confluence_note(plan: BondPlan) -> str:
+    """What the third bond forms besides, for its question; '' for the first two."""
+    if plan.confluence is None:
+        return ""
+    gain = plan.gains[1]
+    return (f" As your third essence it will also form the {plan.confluence.essence_type} "
+            f"confluence essence, bound to {gain.attribute} (+{gain.points}).")
 
 
 async def _bond_confirmed(ctx: Context, row: InventoryItem, attribute: str) -> None:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterable
 
 from mud.commands.context import Context
-from mud.commands.equipment import look_in
+from mud.commands.equipment import attack_line, look_in
 from mud.commands.registry import REGISTRY, Ambiguous, command, role_allows
-from mud.commands.targets import BadTarget, parse_target, select
+from mud.commands.targets import BadTarget, parse_target, select, select_monsters
 from mud.game.abilities import active_buffs
 from mud.game.bonding import essence_bonuses
-from mud.game.equipment import armour, attack
-from mud.game.fighting import attack_damage
 from mud.game.mobs import Mob
 from mud.game.rules import ATTRIBUTES, MAX_ESSENCES
 from mud.game.state import Room
-from mud.net.wrap import reflow
-from mud.text import upper_first
+from mud.text import countable, counted, indefinite, several, upper_first, whole_seconds
 from mud.world.loader import DIRECTIONS
+
+ADVERB_EXITS = (*DIRECTIONS, "in", "out")  # exits named by where they go, not by a thing
 
 
 def condition(mob: Mob) -> str:
@@ -34,17 +35,41 @@ def exit_names(room: Room) -> list[str]:
     return sorted(room.template.exits, key=lambda e: (order.get(e, len(order)), e))
 
 
+def _tally(things: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """(name, count) pairs with the counts of one kind of thing added up, in the order each
+    first came; a name that is no kind of thing (Red Hessa) keeps every entry of its own."""
+    tally: list[tuple[str, int]] = []
+    at: dict[str, int] = {}
+    for name, count in things:
+        if name in at:
+            tally[at[name]] = (name, tally[at[name]][1] + count)
+            continue
+        if countable(name):
+            at[name] = len(tally)
+        tally.append((name, count))
+    return tally
+
+
+def _here(name: str, count: int, verb: str, verbs: str) -> str:
+    """'A cellar rat is here.', 'Three cellar rats are here.' (verb for one, verbs for more)."""
+    phrase = several(name, count) if count > 1 else None
+    if phrase is None:
+        return f"{upper_first(counted(name, count))} {verb} here."
+    return f"{upper_first(phrase)} {verbs} here."
+
+
 def show_room(ctx: Context) -> None:
     room = ctx.room
-    description = room.template.description
-    if ctx.session.display.width:  # the client wraps to its window: one line per paragraph
-        description = reflow(description)
-    lines = [f"{{bright-cyan}}{room.template.name}{{reset}}", description,
+    lines = [f"{{bright-cyan}}{room.template.name}{{reset}}", ctx.prose(room.template.description),
              f"{{green}}[Exits: {' '.join(exit_names(room)) or 'none'}]{{reset}}"]
-    lines += [f"{upper_first(ctx.describe_stack(item))} lies here." for item in room.items]
-    for mob in room.mobs:
-        foe = "you" if mob.target is ctx.ch else mob.target.name if mob.target else ""
-        lines.append(f"{upper_first(mob.name)} is here{', fighting ' + foe if foe else ''}.")
+    items = _tally((ctx.game.item(item.item_id).name, item.quantity) for item in room.items)
+    lines += [_here(name, count, "lies", "lie") for name, count in items]
+    idle = _tally((mob.name, 1) for mob in room.mobs if mob.target is None)
+    lines += [_here(name, count, "is", "are") for name, count in idle]
+    for mob in room.mobs:  # one that fights stands alone
+        if mob.target is not None:
+            foe = "you" if mob.target is ctx.ch else mob.target.name
+            lines.append(f"{upper_first(mob.name)} is here, fighting {foe}.")
     for other in room.occupants:
         if other is not ctx.ch and ctx.game.sees(ctx.ch, other):
             state = "" if ctx.game.is_connected(other) else " (link-dead)"
@@ -70,31 +95,32 @@ def look(ctx: Context) -> None:
     room = ctx.room
     direction = word.lower()
     if direction in room.template.exits:
-        target = ctx.game.rooms[room.template.exits[direction]]
-        ctx.send(f"Looking {direction}, you see {target.template.name}.")
+        target = ctx.game.rooms[room.template.exits[direction]].template
+        way = direction if direction in ADVERB_EXITS else f"by the {direction}"
+        ctx.send(f"Going {way}, you would be {target.where}.")
         return
     try:
         spec = parse_target(word)
     except BadTarget as exc:
         ctx.send(str(exc))
         return
-    mobs = select(room.mobs, spec, lambda m: m.keywords)
+    mobs = select_monsters(room.mobs, spec)
     if mobs:
         mob = mobs[0]
-        ctx.send(f"{mob.template.description}\n{upper_first(mob.name)} "
+        ctx.send(f"{ctx.prose(mob.template.description)}\n{upper_first(mob.name)} "
                  f"{condition(mob)}.")
         return
     people = select(room.occupants, spec, lambda c: (c.name.lower(),))
     if people:
         who = people[0]
-        ctx.send(f"{who.name}, a {who.rank}-rank adventurer." if who is not ctx.ch
-                 else f"You are {who.name}, a {who.rank}-rank adventurer.")
+        rank = indefinite(f"{who.rank}-rank adventurer")
+        ctx.send(f"{who.name}, {rank}." if who is not ctx.ch else f"You are {who.name}, {rank}.")
         return
     things = select(ctx.ch.inventory, spec, ctx.item_words) or select(
         room.items, spec, ctx.item_words)
     if things:
         template = ctx.game.item(things[0].item_id)
-        ctx.send(f"{upper_first(template.name)}: {template.description}")
+        ctx.send(ctx.prose(f"{upper_first(template.name)}: {template.description}"))
         return
     ctx.send(f"You see no '{word}' here.")
 
@@ -139,11 +165,10 @@ async def who(ctx: Context) -> None:
 def score(ctx: Context) -> None:
     """Show your rank, attributes (with what essences and buffs add), pools and essences."""
     ch, catalogue = ctx.ch, ctx.game.world.essences
-    skill = attack(ch, ctx.game.world.items)[1]
     bonuses = essence_bonuses(ch, catalogue)
     now = time.time()
     buffs = active_buffs(ch, catalogue, now)
-    weak = f", weak for {ch.weak_until - now:.0f}s" if ch.weak_until > now else ""
+    weak = f", weak for {whole_seconds(ch.weak_until - now)}s" if ch.weak_until > now else ""
     lines = [f"{ch.name}, {ch.rank} rank, {'resting' if ch.resting else 'standing'}{weak}"]
     for attribute in ATTRIBUTES:
         extra = [f"essences +{bonuses[attribute]}"] if bonuses[attribute] else []
@@ -154,8 +179,7 @@ def score(ctx: Context) -> None:
     essences = ", ".join(f"{e.essence_type} ({e.attribute_bound})" for e in ch.essences)
     lines += [f"  Health {ch.health}/{ch.max_health}   Mana {ch.mana}/{ch.max_mana}"
               f"   Stamina {ch.stamina}/{ch.max_stamina}",
-              f"  Attack {attack_damage(ctx.game, ch, now)} damage ({skill})"
-              f"   Armour {armour(ch, ctx.game.world.items)}",
+              f"  {attack_line(ctx)}",
               f"  Essences {len(ch.essences)}/{MAX_ESSENCES}: {essences or 'none'}",
               f"  Carrying {len(ch.carried)}/{ch.inventory_capacity} stacks"]
     ctx.send("\n".join(lines))
@@ -176,28 +200,50 @@ def inventory(ctx: Context) -> None:
 
 @command("help", "?", category="information")
 def help_(ctx: Context) -> None:
-    """Show the commands, or the help of one.
+    """Show the commands, or the help of one, or the commands whose help mentions a word.
 
     Usage: help
            help <command>
+           help <word>
+    Long help comes a screen at a time when your client tells its window's height: press
+    Enter for more, or q to stop.
     """
     role = ctx.session.role
-    if ctx.args:
-        word = ctx.args.split()[0]
-        try:
-            cmd = REGISTRY.resolve(word, role)
-        except Ambiguous as exc:
-            ctx.send(f"'{word}' could be: {', '.join(exc.names)}.")
-            return
-        if cmd is None:
-            ctx.send(f"There is no help on '{word}'.")
-            return
-        aliases = f" (also: {', '.join(cmd.aliases)})" if cmd.aliases else ""
-        ctx.send(f"{cmd.name}{aliases}\n{cmd.help}")
+    if not ctx.args:
+        ctx.page(_listing(role))
         return
+    word = ctx.args.split()[0]
+    try:
+        cmd = REGISTRY.resolve(word, role)
+    except Ambiguous as exc:
+        ctx.send(f"'{word}' could be: {', '.join(exc.names)}.")
+        return
+    if cmd is None:
+        ctx.send(_mentions(word, role))
+        return
+    aliases = f" (also: {', '.join(cmd.aliases)})" if cmd.aliases else ""
+    ctx.page(f"{cmd.name}{aliases}\n{cmd.help}")
+
+
+def _listing(role: str) -> str:
+    """Every command the role may use, by category, each with the first line of its help."""
+    visible = REGISTRY.visible(role)
+    width = max(len(cmd.name) for cmd in visible)
     by_category: dict[str, list[str]] = {}
-    for cmd in REGISTRY.visible(role):
-        by_category.setdefault(cmd.category, []).append(f"  {cmd.name:<12} {cmd.summary}")
-    ctx.send("\n".join(f"{category.capitalize()}:\n" + "\n".join(lines)
-                       for category, lines in sorted(by_category.items()))
-             + "\nType 'help <command>' for more.")
+    for cmd in visible:  # two spaces or more: the summary's wrapped lines hang under it
+        by_category.setdefault(cmd.category, []).append(f"  {cmd.name:<{width}}  {cmd.summary}")
+    return ("\n".join(f"{category.capitalize()}:\n" + "\n".join(lines)
+                      for category, lines in sorted(by_category.items()))
+            + "\nType 'help <command>' for more. 'help <word>' finds the help that mentions it.")
+
+
+def _mentions(word: str, role: str) -> str:
+    """What to say when word names no command: the commands whose help mentions it."""
+    shown = word[:30]
+    mention = re.compile(rf"(?<!\w){re.escape(word)}", re.IGNORECASE)
+    names = [cmd.name for cmd in REGISTRY.visible(role) if mention.search(cmd.help)]
+    if not names:
+        return (f"There is no help on '{shown}': no command is called that, and no help "
+                "mentions it. Type 'help' for the list.")
+    return (f"No command is called '{shown}'. Help that mentions it: {', '.join(names)}. "
+            "Type 'help <command>' to read one.")

@@ -81,19 +81,20 @@ def get(ctx: Context) -> None:
         ctx.send("There is nothing here to pick up." if spec.keyword is None
                  else f"You see no '{spec.keyword}' here.")
         return
-    for floor in found:
-        template = ctx.game.item(floor.item_id)
-        if not ch.can_carry(floor.item_id, template.stackable):
-            ctx.send(f"You can't carry any more ({ch.inventory_capacity} stacks).")
-            break
-        quantity = _amount(spec, floor.quantity)
-        floor.quantity -= quantity
-        if floor.quantity == 0:
-            room.items.remove(floor)
-        ch.add_item(floor.item_id, quantity, template.stackable, floor.metadata)
-        label = ctx.game.label(floor.item_id, quantity)
-        ctx.send(f"You pick up {label}.")
-        ctx.game.tell_room(room, f"{ch.name} picks up {label}.", exclude=[ch])
+    with ctx.game.collecting(ch):
+        for floor in found:
+            template = ctx.game.item(floor.item_id)
+            if not ch.can_carry(floor.item_id, template.stackable):
+                ctx.send(f"You can't carry any more ({ch.inventory_capacity} stacks).")
+                break
+            quantity = _amount(spec, floor.quantity)
+            floor.quantity -= quantity
+            if floor.quantity == 0:
+                room.items.remove(floor)
+            ch.add_item(floor.item_id, quantity, template.stackable, floor.metadata)
+            label = ctx.game.label(floor.item_id, quantity)
+            ctx.send(f"You pick up {label}.")
+            ctx.game.tell_room(room, f"{ch.name} picks up {label}.", exclude=[ch])
 
 
 @command("drop", category="items")
@@ -110,19 +111,20 @@ def drop(ctx: Context) -> None:
     if not found:
         ctx.send(_not_carried(ctx, spec))
         return
-    for row in found:
-        quantity = _amount(spec, row.quantity)
-        ch.remove_item(row, quantity)
-        stackable = ctx.game.item(row.item_id).stackable
-        pile = next((f for f in room.items if stackable and f.item_id == row.item_id
-                     and not f.metadata and not row.metadata), None)
-        if pile is not None:
-            pile.quantity += quantity
-        else:
-            room.items.append(FloorItem(row.item_id, quantity, row.metadata))
-        label = ctx.game.label(row.item_id, quantity)
-        ctx.send(f"You drop {label}.")
-        ctx.game.tell_room(room, f"{ch.name} drops {label}.", exclude=[ch])
+    with ctx.game.collecting(ch):
+        for row in found:
+            quantity = _amount(spec, row.quantity)
+            ch.remove_item(row, quantity)
+            stackable = ctx.game.item(row.item_id).stackable
+            pile = next((f for f in room.items if stackable and f.item_id == row.item_id
+                         and not f.metadata and not row.metadata), None)
+            if pile is not None:
+                pile.quantity += quantity
+            else:
+                room.items.append(FloorItem(row.item_id, quantity, row.metadata))
+            label = ctx.game.label(row.item_id, quantity)
+            ctx.send(f"You drop {label}.")
+            ctx.game.tell_room(room, f"{ch.name} drops {label}.", exclude=[ch])
 
 
 @command("give", category="items")
@@ -155,20 +157,21 @@ def give(ctx: Context) -> None:
         ctx.send(_not_carried(ctx, spec) if spec.keyword is not None
                  else "You don't have any 'thing'.")
         return
-    for row in found:
-        template = ctx.game.item(row.item_id)
-        if not receiver.can_carry(row.item_id, template.stackable):
-            ctx.send(f"{receiver.name} can't carry any more.")
-            break
-        quantity = _amount(spec, row.quantity)
-        # both sides change with no await in between: the saver sees both or neither
-        ch.remove_item(row, quantity)
-        receiver.add_item(row.item_id, quantity, template.stackable, row.metadata)
-        label = ctx.game.label(row.item_id, quantity)
-        ctx.send(f"You give {label} to {receiver.name}.")
-        ctx.game.tell(receiver, f"{ch.name} gives you {label}.")
-        ctx.game.tell_room(room, f"{ch.name} gives {label} to {receiver.name}.",
-                           exclude=[ch, receiver])
+    with ctx.game.collecting(ch, receiver):
+        for row in found:
+            template = ctx.game.item(row.item_id)
+            if not receiver.can_carry(row.item_id, template.stackable):
+                ctx.send(f"{receiver.name} can't carry any more.")
+                break
+            quantity = _amount(spec, row.quantity)
+            # both sides change with no await in between: the saver sees both or neither
+            ch.remove_item(row, quantity)
+            receiver.add_item(row.item_id, quantity, template.stackable, row.metadata)
+            label = ctx.game.label(row.item_id, quantity)
+            ctx.send(f"You give {label} to {receiver.name}.")
+            ctx.game.tell(receiver, f"{ch.name} gives you {label}.")
+            ctx.game.tell_room(room, f"{ch.name} gives {label} to {receiver.name}.",
+                               exclude=[ch, receiver])
 
 
 def _get_from(ctx: Context, item_text: str, container_text: str) -> None:
@@ -186,17 +189,18 @@ def _get_from(ctx: Context, item_text: str, container_text: str) -> None:
         ctx.send(f"{upper_first(bag.name)} is empty." if spec.keyword is None
                  else f"There is no '{spec.keyword}' in {bag.name}.")
         return
-    for entry in found:
-        template = ctx.game.item(entry.item_id)
-        try:
-            taken = containers.take_out(ch, container, entry, template,
-                                        _amount(spec, entry.quantity))
-        except ContainerError as exc:
-            ctx.send(str(exc))
-            break
-        label = ctx.game.label(taken.item_id, taken.quantity)
-        ctx.send(f"You get {label} from {bag.name}.")
-        ctx.game.tell_room(room, f"{ch.name} gets {label} from {bag.name}.", exclude=[ch])
+    with ctx.game.collecting(ch):
+        for entry in found:
+            template = ctx.game.item(entry.item_id)
+            try:
+                taken = containers.take_out(ch, container, entry, template,
+                                            _amount(spec, entry.quantity))
+            except ContainerError as exc:
+                ctx.send(str(exc))
+                break
+            label = ctx.game.label(taken.item_id, taken.quantity)
+            ctx.send(f"You get {label} from {bag.name}.")
+            ctx.game.tell_room(room, f"{ch.name} gets {label} from {bag.name}.", exclude=[ch])
 
 
 @command("put", category="items")
@@ -223,17 +227,18 @@ def put(ctx: Context) -> None:
     if not found:
         ctx.send(_not_carried(ctx, spec))
         return
-    for row in found:
-        template = ctx.game.item(row.item_id)
-        try:
-            moved = containers.put_in(ch, container, bag, row, template,
-                                      _amount(spec, row.quantity))
-        except ContainerError as exc:
-            ctx.send(str(exc))
-            break
-        label = ctx.game.label(row.item_id, moved)
-        ctx.send(f"You put {label} in {bag.name}.")
-        ctx.game.tell_room(room, f"{ch.name} puts {label} in {bag.name}.", exclude=[ch])
+    with ctx.game.collecting(ch):
+        for row in found:
+            template = ctx.game.item(row.item_id)
+            try:
+                moved = containers.put_in(ch, container, bag, row, template,
+                                          _amount(spec, row.quantity))
+            except ContainerError as exc:
+                ctx.send(str(exc))
+                break
+            label = ctx.game.label(row.item_id, moved)
+            ctx.send(f"You put {label} in {bag.name}.")
+            ctx.game.tell_room(room, f"{ch.name} puts {label} in {bag.name}.", exclude=[ch])
 
 
 def _give_to_someone_else(ctx: Context, spec: TargetSpec, name: str) -> None:

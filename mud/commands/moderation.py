@@ -137,8 +137,9 @@ async def _changing_bans(ctx: Context, change: Awaitable[T]) -> T | None:
 
 @command("ban", role="wizard", category="wizard")
 async def ban(ctx: Context) -> None:
-    """Bar an account, a character name or an address (or network) from the game; anyone it
-    covers is disconnected, saved. `bans` lists them.
+    """Bar an account, a character name or an address (or network) from the game.
+
+    Anyone it covers is disconnected, saved. `bans` lists them.
 
     Usage: ban <account | character | address> <name or address> [reason]
     """
@@ -184,8 +185,10 @@ def bans(ctx: Context) -> None:
 
 @command("wizlock", role="wizard", category="wizard")
 def wizlock(ctx: Context) -> None:
-    """Close the game to players and builders (wizards may still log in), or open it again;
-    players already in stay. Usage: wizlock [on | off]"""
+    """Close the game to players and builders (wizards may still log in), or open it again.
+
+    Players already in stay. Usage: wizlock [on | off]
+    """
     word = ctx.args.strip().lower()
     if word not in ("", "on", "off"):
         ctx.refuse("Usage: wizlock [on | off]")

@@ -27,7 +27,7 @@ def _describe(ctx: Context, row: QuestProgress | None, objective: Objective) -> 
     elif objective.kind == "collect":
         what = f"Bring {world.items[objective.target].name}"
     elif objective.kind == "visit":
-        what = f"Visit {world.rooms[objective.target].name}"
+        what = f"Stand {world.rooms[objective.target].where}"
     else:
         what = (f"Give {world.items[objective.target].name} to "
                 f"{world.monsters[objective.to].name}")
@@ -118,7 +118,7 @@ def _info(ctx: Context, word: str) -> None:
         ctx.send("Which quest? " + USAGE)
         return
     row = quests.active_row(ctx.ch, found.id)
-    ctx.send(f"{found.name}\n{found.description}\n"
+    ctx.send(f"{found.name}\n{ctx.prose(found.description)}\n"
              + "\n".join(f"  {_describe(ctx, row, o)}" for o in found.objectives)
              + _reward_text(ctx, found))
 
@@ -141,7 +141,8 @@ def _accept(ctx: Context, word: str) -> None:
         return
     quests.accept(ctx.ch, offer)
     giver = ctx.game.world.monsters[offer.giver].name
-    lines = [f"You accept '{offer.name}'.", f"{upper_first(giver)} says: {offer.description}"]
+    lines = [f"You accept '{offer.name}'.",
+             ctx.prose(f"{upper_first(giver)} says: {offer.description}")]
     lines += [f"{upper_first(giver)} gives you {items[i].name}." for i, _ in offer.start_items]
     lines += [f"  {_describe(ctx, quests.active_row(ctx.ch, offer.id), o)}"
               for o in offer.objectives]
@@ -172,8 +173,8 @@ def _complete(ctx: Context, _: str) -> None:
             ctx.send(f"{giver} has a reward for '{quest_.name}', but your pack is too full. "
                      "Make some room and try again.")
             continue
-        ctx.send(f"You complete '{quest_.name}'!\n{giver} says: {quest_.completion}"
-                 + _reward_text(ctx, quest_))
+        speech = ctx.prose(f"{giver} says: {quest_.completion}")
+        ctx.send(f"You complete '{quest_.name}'!\n{speech}" + _reward_text(ctx, quest_))
         ctx.game.tell_room(ctx.room, f"{ctx.ch.name} has completed '{quest_.name}'.",
                            exclude=[ctx.ch])
         if quest_.reward_progress:

@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from mud.game.mobs import Mob
+
 T = TypeVar("T")
 
 
@@ -58,12 +60,24 @@ def matches_keywords(keyword: str, words: Sequence[str]) -> bool:
     return any(w.startswith(keyword) for w in words)
 
 
-def select(candidates: Sequence[T], spec: TargetSpec,
-           words_of: Callable[[T], Sequence[str]]) -> list[T]:
-    """The candidates a spec names: all matches for all./all, else the index-th match."""
+def select(candidates: Sequence[T], spec: TargetSpec, words_of: Callable[[T], Sequence[str]],
+           name_of: Callable[[T], str] | None = None) -> list[T]:
+    """The candidates a spec names: all matches for all./all, else the index-th match. Given
+    name_of, the matches whose own name has the keyword come first (in their order), then the
+    rest: `bandit` is the ragged bandit before Red Hessa, a bandit only by keyword, and
+    `2.bandit` the next one in that same order."""
     if spec.keyword is None:
         return list(candidates)
-    found = [c for c in candidates if matches_keywords(spec.keyword, words_of(c))]
+    keyword = spec.keyword
+    found = [c for c in candidates if matches_keywords(keyword, words_of(c))]
+    if name_of is not None:
+        found.sort(key=lambda c: not matches_keywords(keyword, name_of(c).lower().split()))
     if spec.every:
         return found
     return [found[spec.index - 1]] if len(found) >= spec.index else []
+
+
+def select_monsters(mobs: Sequence[Mob], spec: TargetSpec) -> list[Mob]:
+    """The monsters a spec names (kill, consider, look, abilities), by keyword, those whose
+    own name has it first."""
+    return select(mobs, spec, lambda m: m.keywords, lambda m: m.name)

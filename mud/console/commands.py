@@ -28,6 +28,7 @@ log = logging.getLogger("mud.console")
 
 HEALTH_TIMEOUT = 2.0  # seconds a database health check may take before it counts as down
 KICK_REASON = "You have been disconnected by the game's operator."
+CHANGE_IT = "Log in and type password in the game to change it."
 
 
 @dataclass
@@ -101,6 +102,11 @@ class Console:
         self._sample = (now, count)
         window = now - then
         return ((count - before) / window if window > 0 else 0.0), window
+
+
+def random_password() -> str:
+    """A new password for an account the operator makes or resets, shown to them once."""
+    return secrets.token_urlsafe(12)
 
 
 def _usage(name: str) -> Result:
@@ -313,7 +319,7 @@ async def create_admin(console: Console, args: str) -> Result:
         return Result(False, problem, target=username)
     server = console.server
     if await server.players.by_username(username) is None:
-        password = secrets.token_urlsafe(12)
+        password = random_password()
         try:
             await server.players.create(username, email, await server.passwords.hash(password))
         except AccountExists as exc:
@@ -321,7 +327,7 @@ async def create_admin(console: Console, args: str) -> Result:
         account = await server.set_role(username, "admin")
         assert account is not None
         return Result(True, f"Created {account.username} as admin. Password (shown only "
-                            f"once; change it after logging in): {password}",
+                            f"once; change it after logging in): {password}\n{CHANGE_IT}",
                       {"username": account.username, "password": password, "created": True},
                       target=account.username)
     account = await server.set_role(username, "admin")
@@ -329,6 +335,28 @@ async def create_admin(console: Console, args: str) -> Result:
         return Result(False, f"The account '{username[:30]}' has just gone away.", target=username)
     return Result(True, f"{account.username} already exists and is now admin (its password is "
                         "unchanged).", {"username": account.username, "created": False},
+                  target=account.username)
+
+
+@console_command("reset-password", "reset-password <username>")
+async def reset_password(console: Console, args: str) -> Result:
+    """Give an account a new random password, shown once (its failed logins are forgotten)."""
+    words = args.split()
+    if len(words) != 1:
+        return _usage("reset-password")
+    server = console.server
+    account = await server.players.by_username(words[0])
+    if account is None:
+        return Result(False, f"There is no account named '{words[0][:30]}'.", target=words[0])
+    password = random_password()
+    if not await server.players.set_password_hash(account.id,
+                                                  await server.passwords.hash(password)):
+        return Result(False, f"The account '{account.username}' has just gone away.",
+                      target=account.username)
+    await server.login_throttle.succeeded(account.username)
+    log.warning("event=password_reset account=%s by=console", account.username)
+    return Result(True, f"New password for {account.username} (shown only once): {password}\n"
+                        f"{CHANGE_IT}", {"username": account.username, "password": password},
                   target=account.username)
 
 

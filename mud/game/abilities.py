@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from mud.game import rules
 from mud.game.model import Ability, Character, Part
+from mud.text import whole_seconds
 from mud.world.essences import AbilityTemplate, Essences
 
 # uses needed to raise an ability from a rank to the next
@@ -48,6 +49,15 @@ def amount(template: AbilityTemplate, ability_rank: str, attribute_value: int) -
     return base if template.effect == "buff" else base + attribute_value // 5
 
 
+def size_for(ch: Character, ability: Ability, template: AbilityTemplate, catalogue: Essences,
+             now: float) -> int:
+    """The size of ability's effect used by ch now: by its rank and, for damage and heals, the
+    favoured attribute of its essence with the buffs running on it."""
+    essence = next(e for e in ch.essences if e.id == ability.essence_id)
+    favoured = catalogue.by_id[essence.essence_type].favours
+    return amount(template, ability.current_rank, effective(ch, favoured, catalogue, now))
+
+
 def active_buffs(ch: Character, catalogue: Essences, now: float) -> dict[str, int]:
     """Attribute points from buffs still running."""
     gains = dict.fromkeys(rules.ATTRIBUTES, 0)
@@ -75,7 +85,7 @@ def refusal(ch: Character, ability: Ability, template: AbilityTemplate, now: flo
                 f"(it awakens at {template.awakens} rank).")
     left = cooldown_left(ability, now)
     if left > 0:
-        return f"{ability.ability_name} is not ready yet ({left:.0f}s)."
+        return f"{ability.ability_name} is not ready yet ({whole_seconds(left)}s)."
     have = getattr(ch, template.resource)
     if have < template.cost:
         return (f"You don't have enough {template.resource} for {ability.ability_name} "
@@ -92,6 +102,32 @@ def spend(ch: Character, ability: Ability, template: AbilityTemplate, now: float
         meta["active_until"] = round(now + template.duration, 3)
     ability.metadata = meta
     ch.touch_ability(ability)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one use of an ability did, as far as learning from it goes."""
+
+    hit_monster: bool = False  # damage: it struck a monster
+    restored: int = 0          # heal: what it gave back
+    in_fight: bool = False     # buff: the user had foes
+    moved: bool = False        # recall: it took the user somewhere else
+    found: int = 0             # sense: the people it found
+
+
+def teaches(template: AbilityTemplate, outcome: Outcome) -> bool:
+    """Whether a use earns progress: only one that did something. Damage must hit a monster, a
+    heal restore something, a buff come in a fight, a recall move its user and a sense find
+    someone; a heal on a full pool or a buff in an empty room teaches nothing."""
+    if template.effect == "damage":
+        return outcome.hit_monster
+    if template.effect == "heal":
+        return outcome.restored > 0
+    if template.effect == "buff":
+        return outcome.in_fight
+    if template.utility == "recall":
+        return outcome.moved
+    return outcome.found > 0
 
 
 @dataclass

@@ -23,11 +23,20 @@ class GameError(Exception):
 
 
 @dataclass(frozen=True)
+class Gain:
+    """What one new essence adds: points to attribute, which then stands at value."""
+
+    attribute: str
+    points: int
+    value: int
+
+
+@dataclass(frozen=True)
 class BondPlan:
     item_row_id: uuid.UUID
     essences: tuple[Essence, ...]  # the bonded essence, then the confluence if it comes too
     abilities: tuple[Ability, ...]
-    gains: tuple[tuple[str, int], ...]  # (attribute, points) per new essence
+    gains: tuple[Gain, ...]  # one per new essence, in the same order
 
     @property
     def confluence(self) -> Essence | None:
@@ -44,15 +53,17 @@ def essence_bonuses(ch: Character, catalogue: Essences) -> dict[str, int]:
     return bonuses
 
 
-def _new_essence(ch: Character, template: EssenceTemplate, attribute: str
-                 ) -> tuple[Essence, list[Ability], tuple[str, int]]:
+def _new_essence(ch: Character, template: EssenceTemplate, attribute: str,
+                 earlier: list[Gain]) -> tuple[Essence, list[Ability], Gain]:
+    """The essence bonded to attribute, its abilities, and its gain on top of earlier ones."""
     essence = Essence(new_id(), template.id, attribute, ch.rank)
     reached = rules.rank_index(ch.rank)
     abilities = [Ability(new_id(), essence.id, a.name, "normal",
                          rules.rank_index(a.awakens) <= reached, {})
                  for a in template.abilities]
-    return essence, abilities, (attribute, rules.bond_bonus(ch.rank,
-                                                            template.favours == attribute))
+    points = rules.bond_bonus(ch.rank, template.favours == attribute)
+    value = getattr(ch, attribute) + sum(g.points for g in earlier if g.attribute == attribute)
+    return essence, abilities, Gain(attribute, points, value + points)
 
 
 def plan_bond(ch: Character, catalogue: Essences, item_row_id: uuid.UUID, essence_id: str,
@@ -73,12 +84,13 @@ def plan_bond(ch: Character, catalogue: Essences, item_row_id: uuid.UUID, essenc
     if any(e.essence_type == essence_id for e in ch.essences):
         raise GameError("ESSENCE_ALREADY_BONDED",
                         f"You have already bonded the {template.id} essence.")
-    essence, abilities, gain = _new_essence(ch, template, attribute)
+    essence, abilities, gain = _new_essence(ch, template, attribute, [])
     essences, gains = [essence], [gain]
     if len(ch.essences) == rules.MAX_ESSENCES - 2:  # this is the third: the confluence forms
         three = [e.essence_type for e in ch.essences] + [essence_id]
         confluence = catalogue.by_id[catalogue.confluence_for(three)]
-        c_essence, c_abilities, c_gain = _new_essence(ch, confluence, confluence.favours)
+        c_essence, c_abilities, c_gain = _new_essence(ch, confluence, confluence.favours,
+                                                      gains)
         essences.append(c_essence)
         abilities += c_abilities
         gains.append(c_gain)
@@ -94,7 +106,7 @@ def apply_bond(ch: Character, plan: BondPlan) -> None:
     ch.essences.extend(plan.essences)
     ch.abilities.extend(Ability(a.id, a.essence_id, a.ability_name, a.current_rank,
                                 a.awakened, dict(a.metadata or {})) for a in plan.abilities)
-    for attribute, points in plan.gains:
-        setattr(ch, attribute, getattr(ch, attribute) + points)
+    for gain in plan.gains:
+        setattr(ch, gain.attribute, getattr(ch, gain.attribute) + gain.points)
     ch.mark(Part.CORE)
     ch.mark(Part.ESSENCES)

@@ -1,4 +1,5 @@
-"""Equipment as pure rules: what is worn where, the attack and armour it gives, and wear.
+"""Equipment as pure rules: what is worn where, the attack and armour it gives, and wear; and
+whether a consumable would do anything now.
 
 A worn item is an inventory row whose `slot` holds the index of its slot in SLOTS; its
 durability left is kept in the row's metadata ("durability"), so it is saved with the row.
@@ -69,3 +70,8 @@ def wear_down(ch: Character, row: InventoryItem, template: ItemTemplate) -> bool
     row.metadata = {**(row.metadata or {}), "durability": left - 1}
     ch.mark(Part.INVENTORY)
     return left - 1 == 0
+
+
+def restores_nothing(ch: Character, template: ItemTemplate) -> bool:
+    """Whether eating or drinking template now would be wasted: the pool it restores is full."""
+    return getattr(ch, template.heal_pool) >= ch.pool_max(template.heal_pool)

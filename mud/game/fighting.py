@@ -5,10 +5,11 @@ arithmetic is mud.game.combat's."""
 from __future__ import annotations
 
 import logging
+import math
 
 from mud.game import combat, equipment, quests, skills
-from mud.game.abilities import amount, effective
-from mud.game.combat import Fighter
+from mud.game.abilities import amount, effective, size_for, template_of
+from mud.game.combat import Fighter, Move
 from mud.game.mobs import Mob
 from mud.game.model import Ability, Character
 from mud.game.progress import grant
@@ -20,6 +21,7 @@ log = logging.getLogger("mud.combat")
 
 MOB_ABILITY_CHANCE = 0.3  # a round in which a monster with a ready ability uses it
 MOB_REGENERATION = 10  # percent of its health a monster out of combat regains each tick
+TYPING_SECONDS = 1.0  # sizing a fight up, the least time between a player's uses of an ability
 
 
 # -- the two sides --------------------------------------------------------------------------
@@ -43,6 +45,65 @@ def attack_damage(game: Game, ch: Character, now: float) -> int:
     """The damage of ch's blow before armour (what `score` shows)."""
     base = equipment.attack(ch, game.world.items)[0]
     return combat.blow(base, character_fighter(game, ch, now, attacking=True))
+
+
+# -- sizing up a fight ----------------------------------------------------------------------
+
+
+def size_up(game: Game, ch: Character, mob: Mob, now: float,
+            round_seconds: float) -> combat.Estimate:
+    """The rounds ch and mob would each need to fell the other, were they to fight now, by the
+    fight's own arithmetic: both sides' blows (hit chance, damage, armour, rank, weakness,
+    buffs), ch's awakened damage abilities and heals (as far as its mana and stamina pay for
+    them) and mob's abilities. round_seconds is a round's length: cooldowns are in seconds."""
+    return combat.estimate(_character_side(game, ch, mob, now, round_seconds),
+                           _mob_side(game, mob, ch, now, round_seconds))
+
+
+def _character_side(game: Game, ch: Character, mob: Mob, now: float,
+                    round_seconds: float) -> combat.Side:
+    catalogue = game.world.essences
+    strikes, heals = [], []
+    for ability in ch.abilities:
+        template = template_of(ch, ability, catalogue)
+        if template is None or not ability.awakened:
+            continue
+        move = Move(size_for(ch, ability, template, catalogue, now),
+                    round_seconds / max(TYPING_SECONDS, template.cooldown), template.cost,
+                    template.resource)
+        if template.effect == "damage":
+            strikes.append(move)
+        elif template.effect == "heal" and template.pool == "health":
+            heals.append(move)
+    blow = combat.expected(equipment.attack(ch, game.world.items)[0],
+                           character_fighter(game, ch, now, attacking=True), mob_fighter(mob))
+    return combat.Side(ch.health, ch.max_health, blow, tuple(strikes), tuple(heals),
+                       {"mana": ch.mana, "stamina": ch.stamina})
+
+
+def _mob_side(game: Game, mob: Mob, ch: Character, now: float,
+              round_seconds: float) -> combat.Side:
+    """mob as _mob_acts fights: an ability instead of a blow in some rounds, heals when it is
+    down to half its health, anything else striking the character."""
+    t = mob.template
+    known = [a for a in map(game.world.essences.by_name.get, t.abilities) if a is not None]
+    paces = [_mob_pace(a.cooldown, round_seconds) for a in known]
+    share = min(1.0, MOB_ABILITY_CHANCE / sum(paces)) if paces else 1.0  # one chance a round
+    moves = [(a.effect, Move(amount(a, t.rank, t.power), pace * share))
+             for a, pace in zip(known, paces, strict=True)]
+    blow = combat.expected(t.damage, mob_fighter(mob),
+                           character_fighter(game, ch, now, attacking=False))
+    return combat.Side(mob.health, t.health, blow,
+                       strikes=tuple(m for effect, m in moves if effect != "heal"),
+                       heals=tuple(m for effect, m in moves if effect == "heal"),
+                       heals_below=0.5, abilities_replace_blow=True)
+
+
+def _mob_pace(cooldown: float, round_seconds: float) -> float:
+    """A monster's uses of one ability a round, on average: after each it waits out the
+    cooldown (whole rounds), then takes its chance every round."""
+    waited = max(1, math.ceil(cooldown / round_seconds))
+    return 1 / (waited - 1 + 1 / MOB_ABILITY_CHANCE)
 
 
 # -- starting and ending fights -------------------------------------------------------------
@@ -235,7 +296,7 @@ def character_dies(game: Game, ch: Character, mob: Mob, now: float) -> None:
     ch.weak_until = now + game.world.weakness_seconds
     ch.resting = False
     arrived = game.move(ch, game.world.recovery_room(room.id))  # marks the character dirty
-    game.tell(ch, f"You wake in {arrived.template.name}, weak and shaking. You will be weak "
+    game.tell(ch, f"You wake {arrived.template.where}, weak and shaking. You will be weak "
                   f"for {game.world.weakness_seconds} seconds.")
     game.tell_room(arrived, f"{ch.name} stumbles in, pale and shaking.", exclude=[ch])
     log.info("event=character_died character=%s monster=%s room=%s", ch.name,

@@ -100,6 +100,8 @@ class Character:
     completed_quests: set[str] = field(default_factory=set)  # quest ids finished before
     weak_until: float = 0.0  # wall-clock time death's weakness ends
     frozen: bool = False  # a wizard froze it: it can do nothing until thawed
+    prompt: str | None = None  # the player's prompt template; None: the default one
+    colour: bool | None = None  # the player's colour forced on or off; None: as the client says
     invisible: bool = False  # not saved: a wizard hidden from players until `vis` or logout
     resting: bool = False  # not saved: a character logs in standing
     fighting: Mob | None = None  # not saved: the monster it attacks
@@ -154,6 +156,14 @@ class Character:
         return [a for a in self.abilities if a.essence_id == essence.id]
 
     # -- changes --------------------------------------------------------------------------------
+
+    def choose_prompt(self, template: str | None) -> None:
+        self.prompt = template
+        self.mark(Part.CORE)
+
+    def choose_colour(self, colour: bool | None) -> None:
+        self.colour = colour
+        self.mark(Part.CORE)
 
     def move_to(self, room_id: str) -> None:
         self.room_id = room_id

@@ -1,5 +1,6 @@
 """Quests as pure rules over a character's quest rows: what a giver offers, progress on kills,
-visits and deliveries, what is still missing, and turning in."""
+visits and deliveries, collect progress (what the pack holds), what is still missing, and
+turning in."""
 
 from __future__ import annotations
 
@@ -53,6 +54,33 @@ def done(ch: Character, row: QuestProgress, objective: Objective) -> int:
     if objective.kind == "collect":
         return min(objective.count, carried_count(ch, objective.target))
     return min(objective.count, int(row.progress.get(objective.key, 0)))
+
+
+def collect_counts(ch: Character, quests: Mapping[str, QuestTemplate]
+                   ) -> dict[tuple[str, str], int]:
+    """How far each active collect objective is, by (quest id, objective key). Collect
+    progress is what the pack holds, so it moves whenever items come or go: compare a count
+    taken before with collect_moved after."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in active(ch):
+        quest = quests.get(row.quest_id)
+        for objective in quest.objectives if quest else ():
+            if objective.kind == "collect":
+                counts[(quest.id, objective.key)] = done(ch, row, objective)
+    return counts
+
+
+def collect_moved(ch: Character, quests: Mapping[str, QuestTemplate],
+                  before: Mapping[tuple[str, str], int]
+                  ) -> list[tuple[QuestTemplate, Objective, int]]:
+    """(quest, objective, count now) for each collect objective whose count differs from
+    before (a collect_counts taken earlier)."""
+    moved: list[tuple[QuestTemplate, Objective, int]] = []
+    for (quest_id, key), count in collect_counts(ch, quests).items():
+        if before.get((quest_id, key), count) != count:
+            quest = quests[quest_id]
+            moved.append((quest, next(o for o in quest.objectives if o.key == key), count))
+    return moved
 
 
 def is_complete(ch: Character, row: QuestProgress, quest: QuestTemplate) -> bool:

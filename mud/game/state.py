@@ -7,7 +7,8 @@ import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -197,10 +198,21 @@ class Game:
         ch.move_to(destination)
         room = self.place(ch)
         for quest, _, _ in quests.record(ch, self.world.quests, "visit", room.id):
-            self.tell(ch, f"[{quest.name}] You have found {room.template.name}.")
+            self.tell(ch, f"[{quest.name}] You have arrived {room.template.where}.")
         return room
 
     # -- messages -------------------------------------------------------------------------------
+
+    @contextmanager
+    def collecting(self, *characters: Character) -> Iterator[None]:
+        """Tell each of characters how its collect objectives moved while the block ran
+        (things picked up, found, received, dropped, given, put away or eaten)."""
+        before = [(ch, quests.collect_counts(ch, self.world.quests)) for ch in characters]
+        yield
+        for ch, counts in before:
+            for quest, objective, count in quests.collect_moved(ch, self.world.quests, counts):
+                self.tell(ch, f"[{quest.name}] {self.world.items[objective.target].name}: "
+                              f"{count}/{objective.count}")
 
     def tell(self, ch: Character, text: str) -> None:
         player = self.players.get(ch.id)

@@ -3,17 +3,45 @@ chose), prompts marked for clients that look for them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
+
 from mud.net.colour import render
 from mud.net.telnet import TelnetConnection
 from mud.net.terminal import Colours
 from mud.net.wrap import wrap
 
 
+class Choices(Protocol):
+    """What a player chose for its display (the character keeps it, so it is saved)."""
+
+    @property
+    def colour(self) -> bool | None: ...  # `color on|off`; None: what the client announced
+
+    @property
+    def prompt(self) -> str | None: ...  # the `prompt` template; None: the default one
+
+
+@dataclass(frozen=True)
+class NoChoices:
+    """Before a character is played: nothing chosen."""
+
+    colour: bool | None = None
+    prompt: str | None = None
+
+
 class Display:
     def __init__(self, conn: TelnetConnection) -> None:
         self.conn = conn
-        self.colour: bool | None = None  # the player's `color on|off`; None: what the client said
-        self.prompt: str | None = None  # the player's `prompt` template; None: the plain one
+        self.choices: Choices = NoChoices()  # the played character's, once there is one
+
+    @property
+    def colour(self) -> bool | None:
+        return self.choices.colour
+
+    @property
+    def prompt(self) -> str | None:
+        return self.choices.prompt
 
     @property
     def width(self) -> int | None:

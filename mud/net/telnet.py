@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -18,7 +19,6 @@ import telnetlib3
 from telnetlib3.mud import mssp_encode
 from telnetlib3.stream_writer import TelnetWriter
 from telnetlib3.telopt import (
-    BINARY,
     CHARSET,
     CMD_EOR,
     DO,
@@ -53,6 +53,7 @@ LISTEN_BACKLOG = 2048
 NEGOTIATION_WAIT = 0.5  # how long a silent client may delay the banner
 
 # Everything below space except tab, plus DEL and the C1 range: never let through to other players.
+_LINE_END = re.compile(rb"\r\n|\r\0|\r|\n")
 _CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, *range(0x80, 0xA0)])
 
 
@@ -116,11 +117,15 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
 
     def begin_advanced_negotiation(self) -> None:
         """The offers made once the client has shown it speaks telnet. MSSP is not among them:
-        clients that ignore it would hold the login back (see offer_late)."""
+        clients that ignore it would hold the login back (see offer_late). Nor are SGA and
+        BINARY, which stock telnet would act on: WILL SGA switches it to character mode with
+        local echo (Enter shows as ^M, Backspace as ^?), and WILL BINARY stops its terminal
+        from returning the carriage when it echoes Enter. Without them it edits a line locally
+        and sends it whole. Output is 8-bit (UTF-8) all the same, and prompts are marked with
+        IAC GA unless the client accepts EOR."""
         writer = self.writer
         assert writer is not None
-        for command, option in ((WILL, SGA), (WILL, BINARY), (DO, NAWS), (DO, CHARSET),
-                                (WILL, EOR), (WILL, GMCP)):
+        for command, option in ((DO, NAWS), (DO, CHARSET), (WILL, EOR), (WILL, GMCP)):
             writer.iac(command, option)
         if writer.get_extra_info("ssl_object") is None:  # no compression under TLS (CRIME)
             writer.iac(WILL, MCCP2_COMPRESS)
@@ -143,7 +148,7 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
 
     def on_naws(self, rows: int, cols: int) -> None:
         super().on_naws(rows, cols)
-        self.terminal.on_naws(cols)
+        self.terminal.on_naws(cols, rows)
 
     def on_request_charset(self) -> list[str]:
         return list(CHARSETS)
@@ -220,24 +225,36 @@ class TelnetConnection:
         self.on_gmcp: Callable[[str, Any], None] | None = None  # messages the client sends
         writer.set_ext_callback(GMCP, self._gmcp_received)
         self._buffer = bytearray()
-        self._discarding = False
+        self._discarding = False  # the current line is over the limit: dropped up to its end
+        self._after_cr = False  # the last line ended at a CR that was the last byte read
         self.closed = False
         peer = writer.get_extra_info("peername") or ("?", 0)
         self.host = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         self.address = f"{self.host}:{peer[1]}" if isinstance(peer, tuple) else self.host
 
     async def readline(self) -> str | None:
-        """The next input line as clean text, or None when the client has gone."""
+        """The next input line as clean text, or None when the client has gone.
+
+        A line ends at CR LF, LF, CR NUL or a lone CR (RFC 854; stock telnet in character mode
+        sends CR NUL, some clients a bare CR), each counted once even when its two bytes arrive
+        in different reads. A line longer than MAX_LINE_BYTES raises LineTooLong, however its
+        bytes were split: it is discarded whole, up to its end.
+        """
         while True:
-            newline = self._buffer.find(b"\n")
-            if newline >= 0:
-                raw = bytes(self._buffer[:newline])
-                del self._buffer[:newline + 1]
-                if self._discarding:
+            if self._after_cr and self._buffer[:1] in (b"\n", b"\0"):
+                del self._buffer[:1]  # the second byte of a CR LF or CR NUL read earlier
+            if self._buffer:
+                self._after_cr = False
+            end = _LINE_END.search(self._buffer)
+            if end is not None:
+                raw = bytes(self._buffer[:end.start()])
+                if end.end() == len(self._buffer) and end[0] == b"\r":
+                    self._after_cr = True  # its LF or NUL may be in the next read
+                del self._buffer[:end.end()]
+                if self._discarding or len(raw) > MAX_LINE_BYTES:
                     self._discarding = False
                     raise LineTooLong()
-                return clean_text(raw.replace(b"\r", b"").replace(b"\0", b""),
-                                  self.terminal.encoding)
+                return clean_text(raw.replace(b"\0", b""), self.terminal.encoding)
             if len(self._buffer) > MAX_LINE_BYTES:
                 self._buffer.clear()
                 self._discarding = True

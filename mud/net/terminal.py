@@ -8,6 +8,7 @@ from enum import IntEnum, IntFlag
 
 MIN_WIDTH = 20  # narrower reports are taken as this (some clients send 0 or nonsense)
 MAX_WIDTH = 250
+MIN_HEIGHT, MAX_HEIGHT = 5, 200
 
 
 class Colours(IntEnum):
@@ -66,6 +67,7 @@ class Terminal:
     term: str = ""  # the terminal type (XTERM-256COLOR, ANSI-TRUECOLOR, ...)
     mtts: Mtts | None = None
     width: int | None = None  # None until the client reports its window (output is not wrapped)
+    height: int | None = None  # rows in the window (NAWS); None: unknown (long text is not paged)
     charset: str | None = None  # what CHARSET agreed on, if it was negotiated
 
     def on_ttype(self, answers: list[str]) -> None:
@@ -78,8 +80,9 @@ class Terminal:
             if bits is not None:
                 self.mtts = bits
 
-    def on_naws(self, cols: int) -> None:
+    def on_naws(self, cols: int, rows: int = 0) -> None:
         self.width = max(MIN_WIDTH, min(MAX_WIDTH, cols)) if cols else None
+        self.height = max(MIN_HEIGHT, min(MAX_HEIGHT, rows)) if rows else None
 
     @property
     def colours(self) -> Colours:

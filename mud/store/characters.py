@@ -17,6 +17,7 @@ class CharacterSummary:
     id: uuid.UUID
     name: str
     rank: str
+    created: bool = False  # made just now: its player is new to it
 
 
 class NameTaken(Exception):
@@ -29,7 +30,7 @@ class NameTaken(Exception):
 _LOAD_SQL = """
 SELECT c.id, c.player_id, c.name, c.rank, c.power, c.speed, c.spirit, c.recovery,
        c.current_room_id, c.health, c.mana, c.stamina, c.inventory_expansion,
-       extract(epoch FROM c.weak_until), c.frozen,
+       extract(epoch FROM c.weak_until), c.frozen, c.prompt, c.colour,
        (SELECT coalesce(json_agg(json_build_object(
                  'id', e.id, 'type', e.essence_type, 'attr', e.attribute_bound,
                  'rank', e.rank_bonded) ORDER BY e.id), '[]')
@@ -60,13 +61,14 @@ SELECT c.id, c.player_id, c.name, c.rank, c.power, c.speed, c.spirit, c.recovery
 
 def _character_from_row(row: tuple) -> Character:
     (cid, player_id, name, rank, power, speed, spirit, recovery, room_id, health, mana,
-     stamina, expansion, weak_until, frozen, essences, abilities, inventory, quests, skills,
-     completed) = row
+     stamina, expansion, weak_until, frozen, prompt, colour, essences, abilities, inventory,
+     quests, skills, completed) = row
     return Character(
         id=cid, player_id=player_id, name=name, rank=rank, power=power, speed=speed,
         spirit=spirit, recovery=recovery, room_id=room_id, health=health, mana=mana,
         stamina=stamina, inventory_expansion=expansion,
-        weak_until=float(weak_until or 0), frozen=frozen, completed_quests=set(completed),
+        weak_until=float(weak_until or 0), frozen=frozen, prompt=prompt, colour=colour,
+        completed_quests=set(completed),
         essences=[Essence(uuid.UUID(e["id"]), e["type"], e["attr"], e["rank"])
                   for e in essences],
         abilities=[Ability(uuid.UUID(a["id"]), uuid.UUID(a["essence"]), a["name"], a["rank"],

@@ -70,3 +70,10 @@ class PlayerRepository:
             cur = await conn.execute(
                 "UPDATE players SET role = %s WHERE lower(username) = lower(%s)", (role, username))
             return cur.rowcount == 1
+
+    async def set_password_hash(self, player_id: uuid.UUID, password_hash: str) -> bool:
+        """Store an account's new password hash; False when there is no such account."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("UPDATE players SET password_hash = %s WHERE id = %s",
+                                     (password_hash, player_id))
+            return cur.rowcount == 1

@@ -65,7 +65,8 @@ class Snapshot:
         if Part.CORE in parts:
             self.core.append((ch.id, ch.rank, ch.power, ch.speed, ch.spirit, ch.recovery,
                               ch.room_id, ch.health, ch.mana, ch.stamina,
-                              ch.inventory_expansion, _instant(ch.weak_until), ch.frozen))
+                              ch.inventory_expansion, _instant(ch.weak_until), ch.frozen,
+                              ch.prompt, ch.colour))
         if Part.INVENTORY in parts:
             self.inventory.extend((i.id, ch.id, i.item_id, i.quantity, i.slot, _json(i.metadata))
                                   for i in ch.inventory)
@@ -122,7 +123,7 @@ _STAGING = "".join(
 CREATE TEMP TABLE IF NOT EXISTS save_characters (
     id uuid, rank text, power int, speed int, spirit int, recovery int, room text,
     health int, mana int, stamina int, expansion int, weak_until timestamptz,
-    frozen boolean)
+    frozen boolean, prompt text, colour boolean)
     ON COMMIT DELETE ROWS;
 """
 
@@ -177,7 +178,7 @@ async def write_snapshot(conn: AsyncConnection, snap: Snapshot, check: Check | N
                 " spirit = v.spirit, recovery = v.recovery, current_room_id = v.room,"
                 " health = v.health, mana = v.mana, stamina = v.stamina,"
                 " inventory_expansion = v.expansion, weak_until = v.weak_until, frozen = v.frozen,"
-                " updated_at = now()"
+                " prompt = v.prompt, colour = v.colour, updated_at = now()"
                 " FROM save_characters AS v WHERE c.id = v.id")
         await _sync(conn, INVENTORY, snap.owners(Part.INVENTORY), snap.inventory)
         # essences first: removing one removes its abilities (ON DELETE CASCADE)

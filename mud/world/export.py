@@ -77,8 +77,11 @@ def _rooms(files: _Files, world: World, overlay: Overlay) -> None:
     for room_id in sorted(overlay.rooms.keys() & world.rooms.keys()):
         room = world.rooms[room_id]
         fields = {"name": room.name, "description": room.description, "exits": room.exits}
+        if room.place:  # a renamed room has none: its place is made from its new name
+            fields["place"] = room.place
         try:
             path, table = files.entry(zone_files, "room", room_id)
+            table.pop("place", None)
             table.update(fields)
             files.changed(path, f"room {room_id} changed")
         except ExportError:

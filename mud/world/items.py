@@ -7,6 +7,7 @@ from typing import Any
 
 from mud.game.rules import POOLS
 from mud.game.skills import WEAPON_SKILLS
+from mud.text import indefinite
 from mud.world.fields import Problem, choice, flag, keywords, number, text, unknown_keys
 
 KINDS = ("weapon", "armour", "consumable", "essence", "container", "currency", "quest", "junk")
@@ -77,5 +78,5 @@ def parse_item(problem: Problem, entry: str, data: dict[str, Any]) -> dict[str, 
     elif kind == "container":
         fields.update(capacity=number(problem, entry, data, "capacity", 1, 100))
     if fields["stackable"] and kind in ("weapon", "armour", "container"):
-        problem(entry, f"a {kind} cannot be stackable")
+        problem(entry, f"{indefinite(kind)} cannot be stackable")
     return fields

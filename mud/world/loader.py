@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mud.text import indefinite, place_of
 from mud.world.essences import EMPTY, Essences, parse_essences
-from mud.world.fields import Problem, number, table_list, text
+from mud.world.fields import Problem, number, table_list, text, unknown_keys
 from mud.world.items import ItemTemplate, parse_item
 from mud.world.monsters import MonsterTemplate, parse_monster
 from mud.world.quests import QuestTemplate, parse_quest
@@ -27,6 +28,8 @@ OPPOSITE = {"north": "south", "south": "north", "east": "west", "west": "east",
             "up": "down", "down": "up"}
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 EXIT_PATTERN = re.compile(r"^[a-z]{2,20}$")
+ROOM_KEYS = {"id", "name", "place", "description", "exits", "items", "monsters", "forage"}
+PLACE_MAX = 100  # characters in a room's running-text form
 
 __all__ = ["DIRECTIONS", "OPPOSITE", "ItemTemplate", "RoomTemplate", "World", "WorldError",
            "Zone", "load_world"]
@@ -50,6 +53,13 @@ class RoomTemplate:
     items: tuple[Spawn, ...] = ()
     monsters: tuple[Spawn, ...] = ()
     forage: tuple[str, ...] = ()  # items `forage` may find here
+    place: str = ""  # the room in running text ("outside the North Gate"); "": made from name
+
+    @property
+    def where(self) -> str:
+        """The room after a verb in running text: 'You wake in the Village Square', 'You
+        wake outside the North Gate'."""
+        return self.place or place_of(self.name)
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,18 @@ class WorldError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(f"{len(problems)} problem(s) in world data:\n  " + "\n  ".join(problems))
         self.problems = problems
+
+
+def _place(problem: Problem, entry: str, room: dict[str, Any]) -> str:
+    """A room's `place`, checked: a phrase that reads after "You wake" ("" when not given)."""
+    value = room.get("place", "")
+    if not isinstance(value, str) or "\n" in value or len(value) > PLACE_MAX or (
+            "place" in room and not value.strip()[:1].islower()):
+        problem(entry, f"'place' must be one line of at most {PLACE_MAX} characters that reads "
+                       "after \"You wake\", starting with a lowercase word: "
+                       "place = \"outside the North Gate\"")
+        return ""
+    return value.strip()
 
 
 @dataclass
@@ -169,6 +191,7 @@ class _Loader:
                 self.problem(path, entry, f"duplicate room id '{room_id}' "
                                           f"(first in {sources[room_id].name})")
                 continue
+            unknown_keys(problem, entry, room, ROOM_KEYS)
             exits = room.get("exits", {})
             if not isinstance(exits, dict):
                 self.problem(path, entry, "'exits' must be a table of direction = room id")
@@ -188,7 +211,7 @@ class _Loader:
                     {str(k): str(v) for k, v in exits.items()},
                     self.spawns(path, entry, room, "items", "item", "quantity"),
                     self.spawns(path, entry, room, "monsters", "monster", "count"),
-                    tuple(forage))
+                    tuple(forage), _place(problem, entry, room))
 
     def cross_check(self, world: World, sources: dict[str, Path]) -> None:
         for room in world.rooms.values():
@@ -222,7 +245,7 @@ class _Loader:
                 if ability is None:
                     self.problem(path, entry, f"unknown ability '{name}'")
                 elif ability.effect not in ("damage", "heal"):
-                    self.problem(path, entry, f"ability '{name}' is a {ability.effect}; "
+                    self.problem(path, entry, f"ability '{name}' is {indefinite(ability.effect)}; "
                                               "monsters use damage and heal abilities")
             for loot in monster.loot:
                 if loot.item_id not in world.items:

@@ -96,9 +96,10 @@ def _room(world: World, room: OverlayRoom) -> tuple[RoomTemplate | None, str | N
         problem = f"Its zone '{room.zone}' is not in the world files."
     if problem is not None:
         return None, f"overlay room {room.id}: {problem} Left out."
-    if base is not None:
+    if base is not None:  # a renamed room reads in running text as its new name does
+        place = base.place if room.name == base.name else ""
         return dataclasses.replace(base, name=room.name, description=room.description,
-                                   exits=dict(room.exits)), None
+                                   exits=dict(room.exits), place=place), None
     return RoomTemplate(room.id, room.zone, room.name, room.description, dict(room.exits)), None
 
 
