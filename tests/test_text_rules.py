@@ -6,11 +6,14 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tomllib
+import uuid
 from pathlib import Path
 
 import pytest
 
 from mud.commands import REGISTRY
+from mud.commands.display import prompt_line
+from mud.game.model import Character
 from mud.net.colour import render
 from mud.net.terminal import Colours
 from mud.net.wrap import wrap, wrap_line
@@ -170,3 +173,12 @@ def test_every_command_summary_is_a_whole_sentence() -> None:
     """help lists the first line of each command's help: it must not stop mid-sentence."""
     for cmd in REGISTRY.visible("admin"):
         assert cmd.summary.rstrip().endswith((".", ")", "?", "!", ">", "]", ".'")), cmd.name
+
+
+def test_prompt_codes_are_filled_in_and_the_rest_kept_as_typed() -> None:
+    ch = Character(id=uuid.uuid4(), player_id=uuid.uuid4(), name="Ann", rank="iron", power=12,
+                   speed=10, spirit=11, recovery=10, room_id="village_square", health=37,
+                   mana=5, stamina=100)
+    assert prompt_line(None, ch) == "37/120 hp 5/110 mp 100/100 st> "
+    assert prompt_line("{red}%h{reset} %r %%h 100%% %x> ", ch) == \
+        "{red}37{reset} iron %h 100% %x> "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
 from mud.commands.context import Context
 from mud.commands.registry import command
@@ -16,11 +18,31 @@ _COLOUR_NAMES = {Colours.NONE: "no colour", Colours.ANSI: "16 colours",
                  Colours.XTERM: "256 colours", Colours.TRUE: "true colour"}
 
 
+_PROMPT_VALUES: dict[str, Callable[[Character], object]] = {
+    "%h": lambda ch: ch.health, "%H": lambda ch: ch.max_health, "%m": lambda ch: ch.mana,
+    "%M": lambda ch: ch.max_mana, "%s": lambda ch: ch.stamina, "%S": lambda ch: ch.max_stamina,
+    "%r": lambda ch: ch.rank}
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(template: str) -> tuple[str, tuple[Callable[[Character], object], ...]]:
+    """template as a format string and the values its fields take, parsed once: a prompt goes
+    out after every reply and every message, to every listener."""
+    values: list[Callable[[Character], object]] = []
+
+    def field(code: re.Match[str]) -> str:
+        if code[0] == "%%":
+            return "%"
+        values.append(_PROMPT_VALUES[code[0]])
+        return "{}"
+
+    return _PROMPT_CODE.sub(field, template.replace("{", "{{").replace("}", "}}")), tuple(values)
+
+
 def prompt_line(template: str | None, ch: Character) -> str:
     """The prompt template (None: the default one) with its codes filled in for ch."""
-    values = {"%h": ch.health, "%H": ch.max_health, "%m": ch.mana, "%M": ch.max_mana,
-              "%s": ch.stamina, "%S": ch.max_stamina, "%r": ch.rank, "%%": "%"}
-    return _PROMPT_CODE.sub(lambda m: str(values[m[0]]), template or DEFAULT_PROMPT)
+    form, values = _compiled(template or DEFAULT_PROMPT)
+    return form.format(*[value(ch) for value in values])
 
 
 @command("color", "colour", category="settings")
