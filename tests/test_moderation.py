@@ -85,7 +85,7 @@ async def test_a_frozen_player_can_only_quit_until_thawed(server) -> None:
     assert f"{name} is thawed." in await wizard.command(f"thaw {player_name}")
     assert "Village Square" in await player.command("look")
     assert f"{name} is not frozen." in await wizard.command(f"thaw {player_name}")
-    commands = await audited(server, wizard_name, "thaw")
+    commands = await audited(server, wizard_name, "thaw", times=2)
     assert commands.count("freeze") == 1 and commands.count("thaw") == 2
     await wait_for_rows(server.database_url, "SELECT frozen FROM characters WHERE name = %s",
                         name, expect=lambda r: r == [(False,)])
