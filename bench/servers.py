@@ -105,7 +105,8 @@ class MudServer:
         env = {**os.environ, "MUD_DATABASE_URL": psycopg.conninfo.make_conninfo(**info),
                "MUD_HOST": "127.0.0.1", "MUD_TELNET_PORT": "0", "MUD_INPUT_RATE": "0",
                "MUD_INPUT_BYTES_RATE": "0",
-               "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_STATS_INTERVAL": "1",
+               "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_NEW_ACCOUNTS_PER_ADDRESS": "0",
+               "MUD_STATS_INTERVAL": "1",
                **({} if default_argon2 else CHEAP_ARGON2), **(extra_env or {})}
         proc = subprocess.Popen([sys.executable, "-m", "mud", "serve"], env=env,
                                 stdout=subprocess.PIPE, stderr=log.open("wb"), text=True)

@@ -4,6 +4,7 @@ order and stops them gracefully."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import logging
@@ -16,13 +17,13 @@ from dataclasses import dataclass
 
 from psycopg_pool import AsyncConnectionPool
 
-from mud.auth import LoginThrottle, Passwords
+from mud.auth import LoginThrottle, Passwords, SignupThrottle, forget_expired_every
 from mud.cluster.bus import Bus, Presence
-from mud.cluster.cache import ChangeListener, CharacterCache
-from mud.cluster.leases import AWAY, OURS, Leases
+from mud.cluster.cache import TTL_SECONDS, ChangeListener, CharacterCache
+from mud.cluster.leases import AWAY, OURS, WAIT, Leases
 from mud.cluster.redis import RedisLink, open_redis
 from mud.cluster.relay import Relay
-from mud.cluster.throttle import SharedLoginThrottle
+from mud.cluster.throttle import SharedLoginThrottle, SharedSignupThrottle
 from mud.config import Settings
 from mud.console.server import ConsoleServer
 from mud.game.abilities import awaken
@@ -50,6 +51,8 @@ log = logging.getLogger("mud.app")
 
 SHUTDOWN_FLUSH_TRIES = 5
 HANDOFF_TIMEOUT = 10.0  # seconds a login waits for another process to let a character go
+HANDOFF_ASK_EVERY = 1.0  # seconds between the requests to let a character go
+REDIS_WAIT = 3.0  # seconds a login waits for Redis to return before going ahead without it
 GC_YOUNG_THRESHOLD = 50_000  # CPython's default is 700 allocations
 
 
@@ -80,12 +83,16 @@ class MudServer:
         self.leases.on_conflict = lambda cid, holder: self.spawn(self.hand_over(cid))
         self.relay = Relay(self)
         self.cache = CharacterCache(redis, settings.redis_prefix)
+        # characters loaded while Redis was away may have left an entry there
+        redis.on_up.append(lambda: self.cache.forget_many(list(self.game.characters)))
         self.changes = ChangeListener(database_url, self.cache)
         self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
                                    settings.hash_workers)
         self.login_throttle = SharedLoginThrottle(
             redis, settings.redis_prefix,
             LoginThrottle(settings.login_fail_delay, settings.login_lockout))
+        self.signup_throttle = SharedSignupThrottle(
+            redis, settings.redis_prefix, SignupThrottle(settings.new_accounts_per_address))
         self.lag = LagMonitor()
         self.gc = GcMonitor()
         self._per_address: Counter[str] = Counter()
@@ -123,9 +130,10 @@ class MudServer:
         self.audit.start()
         self.channel_history.start()
         self.bus.start()
-        self.leases.start()
+        others_alive = await self.bus.others_alive()
+        await self.leases.open(others_alive)
         self.changes.start()
-        if not await self.bus.others_alive():  # no one heard of changes made meanwhile
+        if not others_alive:  # no one heard of changes made meanwhile
             dropped = await self.cache.forget_all()
             log.info("event=cache_purged entries=%d reason=%r", dropped, "first process up")
         self.lag.start()
@@ -134,6 +142,8 @@ class MudServer:
             self.spawn(self._log_stats())
         self.spawn(self._run_ticks())
         self.spawn(self._refresh_bans())
+        self.spawn(forget_expired_every(min(60.0, self.settings.login_lockout),
+                                        self.login_throttle.local, self.signup_throttle.local))
         self._listener = await start_listener(
             self.settings.host, self.settings.telnet_port, self.settings.idle_timeout,
             self.settings.input_bytes_rate, self._serve_connection, lambda: mssp.variables(self))
@@ -201,7 +211,6 @@ class MudServer:
     async def _log_stats(self) -> None:
         while True:
             await asyncio.sleep(self.settings.stats_interval)
-            self.login_throttle.local.forget_expired()
             log.info("event=stats %s", " ".join(f"{k}={v}" for k, v in self.status().items()))
 
     async def _run_ticks(self) -> None:
@@ -228,14 +237,17 @@ class MudServer:
         it. False (and the session told why) when the holder does not answer."""
         if character_id in self.game.characters:
             return True  # in memory here: this process holds the lease
-        holder = await self.leases.acquire(character_id)
+        holder = await self._acquire(session, character_id)
         if holder in (OURS, AWAY):
             return True
         session.send("Your character is in play on another server; bringing it here...")
-        await self.bus.publish("release", to=holder, character=str(character_id))
-        if await self.leases.wait_free(character_id, HANDOFF_TIMEOUT):
-            log.info("event=handoff_received character=%s from=%s", character_id, holder)
-            return True
+        for _ in range(math.ceil(HANDOFF_TIMEOUT / HANDOFF_ASK_EVERY)):
+            # asked again and again: a message on the bus is lost if the holder is not
+            # subscribed at that moment (it resubscribes after a Redis restart, say)
+            await self.bus.publish("release", to=holder, character=str(character_id))
+            if await self.leases.wait_free(character_id, HANDOFF_ASK_EVERY):
+                log.info("event=handoff_received character=%s from=%s", character_id, holder)
+                return True
         left = math.ceil(await self.leases.seconds_left(character_id))
         log.warning("event=handoff_failed character=%s holder=%s seconds_left=%d",
                     character_id, holder, left)
@@ -243,10 +255,31 @@ class MudServer:
                       f"will be free within {left} seconds; please try again then.")
         return False
 
+    async def _acquire(self, session: Session, character_id: uuid.UUID) -> str:
+        """The character's lease, or who holds it, once that can be trusted: Redis away is
+        given a moment to return (a restart, a blip) before the login goes ahead on its own,
+        and a free lease after Redis lost its data waits until every holder has had time to
+        take its leases back."""
+        holder = await self.leases.acquire(character_id)
+        if holder == AWAY:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(REDIS_WAIT):
+                    while not self.bus.available:
+                        await asyncio.sleep(0.1)
+            holder = await self.leases.acquire(character_id)
+        if holder == WAIT:
+            session.send("The game's shared store has just restarted; waiting a few seconds "
+                         "for every server to take its characters back...")
+        while holder == WAIT:
+            await asyncio.sleep(self.leases.grace_left())
+            holder = await self.leases.acquire(character_id)
+        return holder
+
     async def _load(self, character_id: uuid.UUID) -> Character | None:
-        """Redis's cached copy, else PostgreSQL's (this process holds the lease, so no one
-        else is changing it)."""
-        ch = await self.cache.get(character_id)
+        """Redis's cached copy, taken out of the cache as the character comes into play (see
+        mud.cluster.cache), else PostgreSQL's (this process holds the lease, so no one else is
+        changing it)."""
+        ch = await self.cache.take(character_id)
         source = "cache"
         if ch is None:
             ch = await self.characters.load(character_id)
@@ -255,9 +288,9 @@ class MudServer:
         return ch
 
     async def _let_go(self, ch: Character) -> None:
-        """ch is saved and out of memory: cache its committed state, then free its lease."""
-        await self.cache.put(ch)
-        await self.leases.release(ch.id)
+        """ch is saved and out of memory: free its lease and, in the same step, cache its
+        committed state (only while the lease is still this process's)."""
+        await self.leases.release(ch.id, self.cache.entries(ch), TTL_SECONDS)
 
     async def hand_over(self, character_id: uuid.UUID) -> None:
         """Another process wants this character: save it, take it out of the game, let go."""

@@ -7,6 +7,7 @@ is bounded, so a storm of logins cannot starve the players already in the game.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import string
 import time
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+log = logging.getLogger("mud.auth")
 
 # Names are ASCII: every client can type and show them, and finding a player by name stays a
 # plain case-insensitive comparison. A refusal says which characters are outside the rule.
@@ -30,6 +33,7 @@ CHARACTER_NAME_CHARACTERS = frozenset(string.ascii_letters)
 RESERVED_NAMES = frozenset({"all", "self", "someone", "new", "quit", "admin", "wizard",
                             "builder", "system", "server", "god", "everyone", "nobody"})
 _NAMED = {" ": "a space", "'": "an apostrophe"}  # characters a refusal names in words
+SIGNUP_WINDOW = 3600.0  # seconds: MUD_NEW_ACCOUNTS_PER_ADDRESS counts accounts per hour
 
 
 def _spelling_problem(name: str, allowed: frozenset[str]) -> str | None:
@@ -82,12 +86,16 @@ class HashingBusy(Exception):
 
 
 class Passwords:
-    """argon2id hashing and verifying in a bounded thread pool."""
+    """argon2id hashing and verifying in a bounded thread pool. New hashes use one lane
+    (parallelism 1): with more, argon2 starts a thread per lane inside each hash, and the pool's
+    size (MUD_HASH_WORKERS) would no longer bound the threads hashing. A hash is verified with
+    the parameters it was made with, so those made with four lanes still verify."""
 
     MAX_WAITING = 1000  # beyond this many queued hashes, new logins are asked to retry
 
     def __init__(self, time_cost: int = 3, memory_kib: int = 65536, workers: int = 1) -> None:
-        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib,
+                                      parallelism=1)
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers),
                                         thread_name_prefix="argon2")
         self._waiting = 0
@@ -118,12 +126,38 @@ class Passwords:
 
 
 @dataclass
-class _Failures:
+class _Count:
     count: int = 0
-    last: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.monotonic)  # when its window runs from
 
 
-class LoginThrottle:
+class _ExpiringCounts:
+    """Counts by key, each forgotten `window` seconds after its `at`. Expired counts are
+    dropped when read and by forget_expired (which forget_expired_every runs on a schedule)."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._counts: dict[str, _Count] = {}
+
+    def _get(self, key: str) -> _Count:
+        entry = self._counts.get(key)
+        if entry is not None and time.monotonic() - entry.at > self.window:
+            del self._counts[key]
+            entry = None
+        return entry or _Count()
+
+    def _seconds_left(self, entry: _Count) -> float:
+        return self.window - (time.monotonic() - entry.at)
+
+    def forget_expired(self) -> int:
+        """Drop the counts whose window is over; how many were dropped."""
+        before = len(self._counts)
+        for key in list(self._counts):
+            self._get(key)
+        return before - len(self._counts)
+
+
+class LoginThrottle(_ExpiringCounts):
     """Failed logins counted per account and per address; a count is forgotten `lockout`
     seconds after its latest failure. Each recent failure slows the next reply down; past the
     limit, logins are refused until then."""
@@ -132,20 +166,16 @@ class LoginThrottle:
     ADDRESS_LIMIT = 20
 
     def __init__(self, delay_per_failure: float, lockout: float) -> None:
+        super().__init__(lockout)
         self.delay_per_failure = delay_per_failure
-        self.lockout = lockout
-        self._failures: dict[str, _Failures] = {}
 
-    def _get(self, key: str) -> _Failures:
-        entry = self._failures.get(key)
-        if entry is not None and time.monotonic() - entry.last > self.lockout:
-            del self._failures[key]
-            entry = None
-        return entry or _Failures(0)
+    @property
+    def lockout(self) -> float:
+        return self.window
 
     def refused_for(self, account: str, address: str) -> float:
         """Seconds until this account or address may try again (0: now)."""
-        waits = [self.lockout - (time.monotonic() - entry.last)
+        waits = [self._seconds_left(entry)
                  for key, limit in ((f"account:{account.lower()}", self.ACCOUNT_LIMIT),
                                     (f"address:{address}", self.ADDRESS_LIMIT))
                  if (entry := self._get(key)).count >= limit]
@@ -157,14 +187,45 @@ class LoginThrottle:
         for key in (f"account:{account.lower()}", f"address:{address}"):
             entry = self._get(key)
             entry.count += 1
-            entry.last = time.monotonic()
-            self._failures[key] = entry
+            entry.at = time.monotonic()
+            self._counts[key] = entry
             counts.append(entry.count)
         return min(self.delay_per_failure * (max(counts) - 1), 5.0)
 
     def succeeded(self, account: str) -> None:
-        self._failures.pop(f"account:{account.lower()}", None)
+        self._counts.pop(f"account:{account.lower()}", None)
 
-    def forget_expired(self) -> None:
-        for key in list(self._failures):
-            self._get(key)
+
+class SignupThrottle(_ExpiringCounts):
+    """Accounts made per address: at most `limit` (0: no limit) in `window` seconds from the
+    address's first. A flood of creates cannot fill the database or keep the hashing threads
+    busy."""
+
+    def __init__(self, limit: int, window: float = SIGNUP_WINDOW) -> None:
+        super().__init__(window)
+        self.limit = limit
+
+    def refused_for(self, address: str) -> float:
+        """Seconds until address may make an account (0: now)."""
+        entry = self._get(address)
+        return self._seconds_left(entry) if self.limit and entry.count >= self.limit else 0.0
+
+    def admit(self, address: str) -> float:
+        """Count an account about to be made from address, if it may be (0 returned); else the
+        seconds until it may."""
+        wait = self.refused_for(address)
+        if self.limit and not wait:
+            entry = self._get(address)
+            entry.count += 1
+            self._counts[address] = entry
+        return wait
+
+
+async def forget_expired_every(interval: float, *throttles: _ExpiringCounts) -> None:
+    """Prune the in-memory counts on a schedule of their own (at least a second apart): they
+    are what counts while Redis is away, and expired ones would otherwise stay until read."""
+    while True:
+        await asyncio.sleep(max(1.0, interval))
+        forgotten = sum(throttle.forget_expired() for throttle in throttles)
+        if forgotten:
+            log.debug("event=login_limits_pruned forgotten=%d", forgotten)

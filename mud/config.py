@@ -34,6 +34,8 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
                          "seconds added per recent failure before a wrong-password reply"),
     "login_lockout": ("MUD_LOGIN_LOCKOUT", 900.0, float,
                       "seconds an account or address is refused after too many failures"),
+    "new_accounts_per_address": ("MUD_NEW_ACCOUNTS_PER_ADDRESS", 5, int,
+                                 "accounts one address may create per hour; 0 = unlimited"),
     "stats_interval": ("MUD_STATS_INTERVAL", 60.0, float,
                        "seconds between event=stats log lines; 0 = none"),
     "tick_interval": ("MUD_TICK_INTERVAL", 3.0, float,
@@ -87,6 +89,7 @@ class Settings:
     hash_workers: int
     login_fail_delay: float
     login_lockout: float
+    new_accounts_per_address: int
     stats_interval: float
     tick_interval: float
     redis_url: str | None

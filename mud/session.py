@@ -401,6 +401,11 @@ class Session:
         return None
 
     async def _interactive_create(self, username: str) -> Account | None:
+        refusal = self._too_many_accounts(
+            await self.server.signup_throttle.refused_for(self.conn.host))
+        if refusal:  # said before the passwords are typed, not after
+            self.send(f"There is no account named '{username}'. {refusal}")
+            return None
         answer = await self.ask(f"There is no account named '{username}'. Create it? (yes/no) ")
         if answer.lower() not in ("y", "yes"):
             return None
@@ -423,7 +428,7 @@ class Session:
 
     async def _create_account(self, username: str, password: str, email: str) -> Account | None:
         problem = (auth.username_problem(username) or auth.password_problem(password)
-                   or auth.email_problem(email))
+                   or auth.email_problem(email) or await self._signup_problem(username, email))
         if problem:
             self.send(problem)
             return None
@@ -436,6 +441,24 @@ class Session:
         log.info("event=account_created account=%s address=%s", username, self.conn.address)
         self.send(f"Account '{username}' created.")
         return account
+
+    async def _signup_problem(self, username: str, email: str) -> str | None:
+        """Why no account can be made for username and email, found before the password is
+        hashed (the costly part a flood of creates would aim at): one of them is taken, or this
+        address made too many accounts lately. None: it may be made, and it is counted."""
+        taken = await self.server.players.registered(username, email)
+        if taken:
+            return f"That {taken} is already registered."
+        return self._too_many_accounts(await self.server.signup_throttle.admit(self.conn.host))
+
+    def _too_many_accounts(self, wait: float) -> str | None:
+        """The refusal when this address must wait `wait` seconds to make an account."""
+        if not wait:
+            return None
+        log.warning("event=signup_refused address=%s", self.conn.address)
+        minutes = max(1, round(wait / 60))
+        return (f"Too many new accounts from your address. Try again in {minutes} "
+                f"minute{'s' if minutes != 1 else ''}.")
 
     # -- character choice -----------------------------------------------------------------------
 

@@ -118,8 +118,10 @@ class ServerProcess:
                "MUD_REDIS_URL": self.redis_url, "MUD_REDIS_PREFIX": self.redis_prefix,
                "MUD_SAVE_INTERVAL": str(self.save_interval), "MUD_HOST": "127.0.0.1",
                "MUD_TELNET_PORT": "0", "MUD_LOG_LEVEL": "INFO",
-               # tests open many connections from one address and fail passwords on purpose
-               "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_LOGIN_FAIL_DELAY": "0.05",
+               # tests open many connections and create many accounts from one address, and
+               # fail passwords on purpose
+               "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_NEW_ACCOUNTS_PER_ADDRESS": "0",
+               "MUD_LOGIN_FAIL_DELAY": "0.05",
                "MUD_CONSOLE_SOCKET": str(self.console_socket),
                **self.extra_env}
         self._log = self.log_path.open("ab")

@@ -76,7 +76,9 @@ async def test_chat_tell_reply_and_who_cross_between_processes(pair) -> None:
     await eventually(bob, "chat", f"[chat] {ann_name}: hello from alpha")
     assert "The chat channel is off." in await bob.command("channels off chat")
     await ann.command("chat nobody hears this on beta")
-    assert "nobody hears" not in await bob.command("look")
+    # the bus keeps ann's order: had the chat reached bob, it would come before this line
+    await ann.command("ooc after the chat")
+    assert "nobody hears" not in await bob.read_until(r"\[ooc\] \w+: after the chat")
     assert "No one called 'Nobodyhere' is playing." in await ann.command("tell Nobodyhere hi")
 
 

@@ -103,16 +103,27 @@ async def test_second_login_takes_the_character_over(server_factory) -> None:
 
 
 async def test_linkdead_character_is_saved_and_removed_after_timeout(server_factory) -> None:
-    server = await server_factory(extra_env={"MUD_LINKDEAD_TIMEOUT": "0.5"})
+    # the timer saves nothing in this test: what reaches the database was saved for the
+    # link-dead character
+    server = await server_factory(save_interval=60, extra_env={"MUD_LINKDEAD_TIMEOUT": "0.5"})
     alice, _a_name = await join(server)
     bob, b_name = await join(server)
-    await bob.command("south")
+    await bob.command("get all")
     await bob.command("north")
+    await alice.command("north")
     bob.in_game = False
     await bob.close()
     await alice.expect(f"{b_name.capitalize()} has lost their link.")
     await alice.expect(f"{b_name.capitalize()} has left the game.")
     assert b_name.capitalize() not in await alice.command("who")
+    await wait_for_rows(server.database_url,
+                        "SELECT c.current_room_id, i.item_id, i.quantity FROM characters c"
+                        " JOIN character_inventory i ON i.character_id = c.id"
+                        " WHERE c.name = %s ORDER BY i.item_id", b_name.capitalize(),
+                        expect=lambda r: r == [("market_street", "copper_coin", 5),
+                                               ("market_street", "rusty_sword", 1)])
+    _, welcome = await rejoin(server, b_name)  # it left: entered afresh, not resumed
+    assert "Welcome back" not in welcome and "Market Street" in welcome
 
 
 async def test_database_outage_loses_nothing(server_factory) -> None:

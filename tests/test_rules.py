@@ -14,6 +14,7 @@ from mud.game import rules
 from mud.game.model import Character, Part
 from mud.net.telnet import clean_text
 from mud.store.saver import Saver
+from mud.store.shape import INVENTORY
 
 
 @pytest.mark.parametrize(("text", "spec"), [
@@ -116,7 +117,7 @@ def test_snapshot_is_one_instant_and_restore_puts_it_back() -> None:
     taker.add_item("rusty_sword", 1, stackable=False)
     snap = saver.snapshot()
     assert sorted(snap.owners(Part.INVENTORY)) == sorted([giver.id, taker.id])
-    assert [r[1] for r in snap.inventory] == [taker.id]  # one copy, held by the taker
+    assert [r[0] for r in snap.rows[INVENTORY.name]] == [taker.id]  # one copy, the taker's
     saver.restore(snap)
     assert saver.dirty_count == 2 and Part.INVENTORY in giver.dirty
 

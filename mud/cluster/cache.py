@@ -1,8 +1,21 @@
 """The character cache in Redis: `<prefix>:character:<id>`, the whole aggregate as JSON, for five
-minutes. Lookups go memory, then here, then PostgreSQL. An entry is written only once the
-character's state is committed (when its process lets it go), and dropped whenever anything
-outside the game changes the character in the database (a trigger notifies; see
-sql/0004_character_change_notices.sql and ChangeListener)."""
+minutes, so that a character coming back (to this process or another) need not be read from
+PostgreSQL. Lookups go memory, then here, then PostgreSQL.
+
+The rule that keeps it from ever being older than the database: an entry exists only for a
+character that no process has in play, and it is exactly that character's last committed state.
+- It is written in one step with the freeing of the lease (Leases.release), by the process that
+  holds the lease, after the final save: never while the character plays, never by a process
+  that lost the lease.
+- It is taken out (GETDEL) in the step that brings the character into play, under the lease:
+  while the character plays there is no entry, so a crash at any moment leaves either no entry
+  (the next load reads PostgreSQL, which has every committed change) or the final state.
+- A character loaded while Redis was away may have left an entry: it is dropped when Redis
+  returns, before anything else is done with it (MudServer).
+- A change made to a character from outside the game (SQL, a tool) drops its entry: a trigger
+  notifies every process (sql/0004_character_change_notices.sql, ChangeListener), and the first
+  process to start empties the cache, as nobody heard of changes made meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +30,8 @@ import psycopg
 from psycopg import sql
 
 from mud.cluster.redis import RedisLink
-from mud.game.model import Ability, Character, Essence, InventoryItem, QuestProgress, Skill
+from mud.game.model import Character
+from mud.store.shape import SIGNATURE, character_from_json, character_to_json
 from mud.tasks import cancel_and_wait
 
 log = logging.getLogger("mud.cache")
@@ -27,44 +41,17 @@ NOTIFY_CHANNEL = "mud_character_changed"
 
 
 def to_json(ch: Character) -> str:
-    """Everything saved about a character (its active quests and finished quest ids)."""
-    return json.dumps({
-        "id": str(ch.id), "player_id": str(ch.player_id), "name": ch.name, "rank": ch.rank,
-        "power": ch.power, "speed": ch.speed, "spirit": ch.spirit, "recovery": ch.recovery,
-        "room_id": ch.room_id, "health": ch.health, "mana": ch.mana, "stamina": ch.stamina,
-        "inventory_expansion": ch.inventory_expansion, "weak_until": ch.weak_until,
-        "frozen": ch.frozen, "prompt": ch.prompt, "colour": ch.colour,
-        "essences": [[str(e.id), e.essence_type, e.attribute_bound, e.rank_bonded]
-                     for e in ch.essences],
-        "abilities": [[str(a.id), str(a.essence_id), a.ability_name, a.current_rank,
-                       a.awakened, a.metadata] for a in ch.abilities],
-        "inventory": [[str(i.id), i.item_id, i.quantity, i.slot, i.metadata]
-                      for i in ch.inventory],
-        "quests": [[str(q.id), q.quest_id, q.progress] for q in ch.quests
-                   if q.status == "active"],
-        "completed": sorted(ch.completed_quests),
-        "skills": [[str(s.id), s.skill_id, s.level, s.experience] for s in ch.skills],
-    })
+    """Everything saved about a character (its active quests and finished quest ids), as a load
+    from the database gives it (mud.store.shape), marked with the shape's signature."""
+    return json.dumps({"shape": SIGNATURE, **character_to_json(ch)})
 
 
 def from_json(raw: str | bytes) -> Character:
-    d = json.loads(raw)
-    return Character(
-        id=uuid.UUID(d["id"]), player_id=uuid.UUID(d["player_id"]), name=d["name"],
-        rank=d["rank"], power=d["power"], speed=d["speed"], spirit=d["spirit"],
-        recovery=d["recovery"], room_id=d["room_id"], health=d["health"], mana=d["mana"],
-        stamina=d["stamina"], inventory_expansion=d["inventory_expansion"],
-        weak_until=d["weak_until"], frozen=d.get("frozen", False), prompt=d.get("prompt"),
-        colour=d.get("colour"),
-        essences=[Essence(uuid.UUID(i), t, a, r) for i, t, a, r in d["essences"]],
-        abilities=[Ability(uuid.UUID(i), uuid.UUID(e), n, r, w, m)
-                   for i, e, n, r, w, m in d["abilities"]],
-        inventory=[InventoryItem(uuid.UUID(i), item, q, slot, m)
-                   for i, item, q, slot, m in d["inventory"]],
-        quests=[QuestProgress(uuid.UUID(i), quest, "active", progress)
-                for i, quest, progress in d["quests"]],
-        completed_quests=set(d["completed"]),
-        skills=[Skill(uuid.UUID(i), s, level, xp) for i, s, level, xp in d["skills"]])
+    """Raises ValueError for an entry of another shape (written by another version)."""
+    data = json.loads(raw)
+    if data["shape"] != SIGNATURE:
+        raise ValueError("a cache entry of another shape")
+    return character_from_json(data)
 
 
 class CharacterCache:
@@ -77,8 +64,24 @@ class CharacterCache:
     def key(self, character_id: uuid.UUID) -> str:
         return f"{self.prefix}:character:{character_id}"
 
-    async def get(self, character_id: uuid.UUID) -> Character | None:
-        raw = await self.link.call(lambda r: r.get(self.key(character_id)), None)
+    def name_key(self, name: str) -> str:
+        return f"{self.prefix}:charname:{name.lower()}"
+
+    def entries(self, ch: Character) -> list[tuple[str, str]]:
+        """The keys and values that cache ch as it is now: for Leases.release to write as the
+        lease is freed, after the final save."""
+        return [(self.key(ch.id), to_json(ch)), (self.name_key(ch.name), str(ch.id))]
+
+    async def take(self, character_id: uuid.UUID) -> Character | None:
+        """The cached character, taken out of the cache (it is coming into play)."""
+        return await self._read(character_id, lambda r: r.getdel(self.key(character_id)))
+
+    async def peek(self, character_id: uuid.UUID) -> Character | None:
+        """The cached character, left in the cache (to look at, not to play)."""
+        return await self._read(character_id, lambda r: r.get(self.key(character_id)))
+
+    async def _read(self, character_id: uuid.UUID, read: Any) -> Character | None:
+        raw = await self.link.call(read, None)
         if raw is None:
             self.misses += 1
             return None
@@ -92,27 +95,18 @@ class CharacterCache:
         self.hits += 1
         return ch
 
-    def name_key(self, name: str) -> str:
-        return f"{self.prefix}:charname:{name.lower()}"
-
-    async def put(self, ch: Character) -> None:
-        """Only with state the database has committed."""
-        payload = to_json(ch)
-
-        async def write(r: Any) -> None:
-            async with r.pipeline(transaction=True) as pipe:
-                await pipe.set(self.key(ch.id), payload, ex=TTL_SECONDS).set(
-                    self.name_key(ch.name), str(ch.id), ex=TTL_SECONDS).execute()
-
-        await self.link.call(write, None)
-
     async def by_name(self, name: str) -> Character | None:
         """A cached character by its name (for `finger` of offline characters)."""
         raw = await self.link.call(lambda r: r.get(self.name_key(name)), None)
-        return None if raw is None else await self.get(uuid.UUID(raw.decode()))
+        return None if raw is None else await self.peek(uuid.UUID(raw.decode()))
 
     async def forget(self, character_id: uuid.UUID) -> None:
         await self.link.call(lambda r: r.delete(self.key(character_id)), None)
+
+    async def forget_many(self, character_ids: list[uuid.UUID]) -> None:
+        if character_ids:
+            keys = [self.key(cid) for cid in character_ids]
+            await self.link.call(lambda r: r.delete(*keys), None)
 
     async def forget_all(self) -> int:
         """Drop every entry (at start when no other process was up to hear of changes)."""

@@ -12,13 +12,17 @@ import asyncio
 import contextlib
 import logging
 import shutil
+import signal
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+import psutil
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from mud.embedded import EmbeddedService, gone, live_process
 from mud.store.database import redact_url
 from mud.tasks import cancel_and_wait
 
@@ -44,52 +48,63 @@ def redis_server_binary() -> str:
     return found
 
 
-class EmbeddedRedis:
-    """A real redis-server, listening only on a Unix socket (mode 0700) in a folder."""
+class EmbeddedRedis(EmbeddedService):
+    """A real redis-server, listening only on a Unix socket (mode 0700) in a folder, run as this
+    process's child (mud.embedded says how a crash is handled)."""
+
+    name = "redis"
+    stop_steps = ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0))
+    parent_death_signal = signal.SIGTERM  # its clean shutdown (it keeps no data: --save "")
+    start_timeout = 15.0  # seconds
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder
+        super().__init__(folder, folder / "redis.owner")
         self.socket = folder / "redis.sock"
-        self._proc: asyncio.subprocess.Process | None = None
 
     @property
     def url(self) -> str:
         return f"unix://{self.socket}"
 
-    async def start(self, timeout: float = 15.0) -> str:
+    def _client(self) -> aioredis.Redis:
+        return aioredis.Redis(unix_socket_path=str(self.socket), socket_timeout=CALL_TIMEOUT,
+                              socket_connect_timeout=CALL_TIMEOUT)
+
+    async def _find(self) -> psutil.Process | None:
+        """The redis-server answering on the socket: it tells its pid."""
+        if not self.socket.exists():
+            return None
+        client = self._client()
+        try:
+            info = await client.info("server")
+        except (RedisError, OSError):
+            return None
+        finally:
+            await client.aclose()
+        return live_process(info.get("process_id"), str(self.socket))
+
+    async def _launch(self) -> psutil.Popen:
         self.path.mkdir(parents=True, exist_ok=True)
         self.socket.unlink(missing_ok=True)
-        log.info("event=embedded_redis_starting path=%s", self.path)
-        self._proc = await asyncio.create_subprocess_exec(
-            redis_server_binary(), "--port", "0", "--unixsocket", str(self.socket),
-            "--unixsocketperm", "700", "--dir", str(self.path), "--save", "",
-            "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-        client = aioredis.Redis(unix_socket_path=str(self.socket))
+        return self._spawn(
+            [redis_server_binary(), "--port", "0", "--unixsocket", str(self.socket),
+             "--unixsocketperm", "700", "--dir", str(self.path), "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    async def _until_ready(self, proc: psutil.Process) -> str:
+        client = self._client()
         try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    if self._proc.returncode is not None:
-                        raise OSError(f"redis-server exited with {self._proc.returncode}")
+            async with asyncio.timeout(self.start_timeout):
+                while not gone(proc):
                     with contextlib.suppress(RedisError, OSError):
                         if await client.ping():
                             return self.url
                     await asyncio.sleep(0.05)
+        except TimeoutError:
+            pass
         finally:
             await client.aclose()
-
-    async def stop(self) -> None:
-        if self._proc is None:
-            return
-        log.info("event=embedded_redis_stopping path=%s", self.path)
-        self._proc.terminate()
-        try:
-            await asyncio.wait_for(self._proc.wait(), 10)
-        except TimeoutError:
-            self._proc.kill()
-            await self._proc.wait()
-        self._proc = None
-        self.socket.unlink(missing_ok=True)
+        raise OSError(f"the embedded redis-server (pid {proc.pid}) did not start")
 
 
 class RedisLink:

@@ -34,7 +34,8 @@ def offered(ch: Character, quests: Mapping[str, QuestTemplate], giver: str
 
 
 def accept(ch: Character, quest: QuestTemplate) -> QuestProgress:
-    row = QuestProgress(new_id(), quest.id, "active", {})
+    row = QuestProgress(new_id(), quest.id, "active", {},
+                        started_at=datetime.now(UTC).replace(tzinfo=None))
     ch.quests.append(row)
     ch.mark(Part.QUESTS)
     return row

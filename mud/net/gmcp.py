@@ -6,6 +6,7 @@ changes goes out as one message."""
 from __future__ import annotations
 
 import logging
+import re
 import zlib
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +19,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mud.net")
 
-MAX_SUPPORTS = 64  # packages one Core.Supports message may name
+MAX_SUPPORTS = 64  # entries of one Core.Supports message looked at
+MAX_SUPPORTED = 32  # packages one session may support: a client names a dozen or so
+# "Package.Name" or "Package.Name 1": a dotted name, then an optional version number
+SUPPORTS_ENTRY = re.compile(r"([A-Za-z][\w-]{0,30}(?:\.[A-Za-z][\w-]{0,30}){0,3})(?: (\d{1,4}))?",
+                            re.ASCII)
 INVENTORY = "inv"
+
+
+def parse_supports(entries: list[Any]) -> list[tuple[str, int]]:
+    """The well-formed entries of a Core.Supports message (at most MAX_SUPPORTS looked at) as
+    (package in lower case, version); a version left out is 1."""
+    found = []
+    for entry in entries[:MAX_SUPPORTS]:
+        match = SUPPORTS_ENTRY.fullmatch(entry.strip()) if isinstance(entry, str) else None
+        if match:
+            found.append((match[1].lower(), int(match[2] or 1)))
+    return found
 
 
 def room_number(room_id: str) -> int:
@@ -33,6 +49,7 @@ class GmcpFeed:
         self.session = session
         self.client = ""  # from Core.Hello
         self.supports: dict[str, int] = {}  # package (lower case) -> version
+        self._full_logged = False  # the cap on supports was reached (logged once)
         self._sent: dict[str, Any] = {}  # package -> the data last sent
         self._items: dict[str, dict[str, Any]] | None = None  # stack id -> what was sent
         session.conn.on_gmcp = self.received
@@ -55,18 +72,24 @@ class GmcpFeed:
         self.update()
 
     def _supports(self, verb: str, entries: list[Any]) -> None:
+        """Core.Supports.Set, .Add or .Remove. Malformed entries are ignored, and so are new
+        packages past MAX_SUPPORTED. Only packages newly supported are sent their state (by the
+        update that follows): what was sent for one the client drops is forgotten."""
         if verb == "set":
             self.supports.clear()
-        for entry in entries[:MAX_SUPPORTS]:
-            if not isinstance(entry, str) or len(entry) > 64:
-                continue
-            name, _, version = entry.strip().partition(" ")
+        for name, version in parse_supports(entries):
             if verb == "remove":
-                self.supports.pop(name.lower(), None)
-            else:
-                self.supports[name.lower()] = int(version) if version.isdigit() else 1
-        self._sent.clear()  # packages newly supported get the current state
-        self._items = None
+                self.supports.pop(name, None)
+            elif name in self.supports or len(self.supports) < MAX_SUPPORTED:
+                self.supports[name] = version
+            elif not self._full_logged:
+                self._full_logged = True
+                log.info("event=gmcp_supports_full address=%s cap=%d ignored=%r",
+                         self.session.conn.address, MAX_SUPPORTED, name)
+        self._sent = {package: data for package, data in self._sent.items()
+                      if self.wants(package)}
+        if not self.wants("Char.Items"):
+            self._items = None
 
     def wants(self, package: str) -> bool:
         """Whether the client supports package (or a package above it: Char covers

@@ -3,7 +3,6 @@ option 70 or as plain text after `MSSP-REQUEST` at the login prompt."""
 
 from __future__ import annotations
 
-import socket
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -39,7 +38,7 @@ def variables(server: MudServer) -> Variables:
         **FIXED,
         "NAME": settings.mssp_name, "PLAYERS": str(len(server.game.players)),
         "UPTIME": str(int(server.stats.started_at)),
-        "HOSTNAME": settings.mssp_hostname or socket.gethostname(),
+        "HOSTNAME": settings.mssp_hostname,  # empty unless set: not the machine's name
         "PORT": ports, "CONTACT": settings.mssp_contact, "WEBSITE": settings.mssp_website,
         "AREAS": str(len(world.zones)), "ROOMS": str(len(world.rooms)),
         "OBJECTS": str(len(world.items)), "MOBILES": str(len(world.monsters)),

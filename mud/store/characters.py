@@ -1,4 +1,5 @@
-"""Characters: hand-written SQL over the async pool."""
+"""Characters: SQL over the async pool; the aggregate's load and creation are generated from its
+declaration (mud.store.shape)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
 
 from mud.game.ids import new_id
-from mud.game.model import Ability, Character, Essence, InventoryItem, QuestProgress, Skill
+from mud.game.model import Character
+from mud.store.shape import (
+    CHARACTERS,
+    CHILDREN,
+    CORE,
+    FINISHED_QUESTS,
+    ChildTable,
+    Table,
+    character_from_json,
+    use_dumpers,
+)
 
 
 @dataclass(frozen=True)
@@ -24,61 +35,44 @@ class NameTaken(Exception):
     """Another character already has this name (compared without case)."""
 
 
-# One round trip: the character row plus each owned collection aggregated as JSON. Of quests,
-# only active ones are loaded whole; of completed ones, only their ids. Rows come in id order,
-# which is creation order (mud.game.ids).
-_LOAD_SQL = """
-SELECT c.id, c.player_id, c.name, c.rank, c.power, c.speed, c.spirit, c.recovery,
-       c.current_room_id, c.health, c.mana, c.stamina, c.inventory_expansion,
-       extract(epoch FROM c.weak_until), c.frozen, c.prompt, c.colour,
-       (SELECT coalesce(json_agg(json_build_object(
-                 'id', e.id, 'type', e.essence_type, 'attr', e.attribute_bound,
-                 'rank', e.rank_bonded) ORDER BY e.id), '[]')
-          FROM character_essences e WHERE e.character_id = c.id),
-       (SELECT coalesce(json_agg(json_build_object(
-                 'id', a.id, 'essence', a.essence_id, 'name', a.ability_name,
-                 'rank', a.current_rank, 'awakened', a.awakened, 'meta', a.metadata)
-                 ORDER BY a.id), '[]')
-          FROM character_abilities a WHERE a.character_id = c.id),
-       (SELECT coalesce(json_agg(json_build_object(
-                 'id', i.id, 'item', i.item_id, 'qty', i.quantity, 'slot', i.slot,
-                 'meta', i.metadata) ORDER BY i.id), '[]')
-          FROM character_inventory i WHERE i.character_id = c.id),
-       (SELECT coalesce(json_agg(json_build_object(
-                 'id', q.id, 'quest', q.quest_id, 'progress', q.progress)
-                 ORDER BY q.id), '[]')
-          FROM character_quests q WHERE q.character_id = c.id AND q.status = 'active'),
-       (SELECT coalesce(json_agg(json_build_object(
-                 'id', s.id, 'skill', s.skill_id, 'level', s.level, 'xp', s.experience)
-                 ORDER BY s.skill_id), '[]')
-          FROM character_skills s WHERE s.character_id = c.id),
-       (SELECT coalesce(array_agg(DISTINCT q.quest_id), '{}')
-          FROM character_quests q WHERE q.character_id = c.id AND q.status = 'completed')
-  FROM characters c
- WHERE c.id = %s
-"""
+def _values(table: Table, alias: str) -> str:
+    """SQL building one row of table (aliased) as the JSON list shape.Table.to_json gives."""
+    values = (c.kind.select.format(f"{alias}.{c.name}") for c in table.columns)
+    return f"json_build_array({', '.join(values)})"
 
 
-def _character_from_row(row: tuple) -> Character:
-    (cid, player_id, name, rank, power, speed, spirit, recovery, room_id, health, mana,
-     stamina, expansion, weak_until, frozen, prompt, colour, essences, abilities, inventory,
-     quests, skills, completed) = row
-    return Character(
-        id=cid, player_id=player_id, name=name, rank=rank, power=power, speed=speed,
-        spirit=spirit, recovery=recovery, room_id=room_id, health=health, mana=mana,
-        stamina=stamina, inventory_expansion=expansion,
-        weak_until=float(weak_until or 0), frozen=frozen, prompt=prompt, colour=colour,
-        completed_quests=set(completed),
-        essences=[Essence(uuid.UUID(e["id"]), e["type"], e["attr"], e["rank"])
-                  for e in essences],
-        abilities=[Ability(uuid.UUID(a["id"]), uuid.UUID(a["essence"]), a["name"], a["rank"],
-                           bool(a["awakened"]), a["meta"]) for a in abilities],
-        inventory=[InventoryItem(uuid.UUID(i["id"]), i["item"], i["qty"], i["slot"], i["meta"])
-                   for i in inventory],
-        quests=[QuestProgress(uuid.UUID(q["id"]), q["quest"], "active", q["progress"] or {})
-                for q in quests],
-        skills=[Skill(uuid.UUID(s["id"]), s["skill"], s["level"], s["xp"]) for s in skills],
-    )
+def _param(where: tuple[str, str]) -> str:
+    """The name of the query parameter holding where's value."""
+    return "_".join(where)
+
+
+def _owned(attr: str, table: ChildTable, aggregate: str, where: tuple[str, str] | None) -> str:
+    """An 'attr', SQL pair aggregating the rows of table (where column = value) that c owns."""
+    scope = "" if where is None else f" AND t.{where[0]} = %({_param(where)})s"
+    return (f"'{attr}', (SELECT coalesce({aggregate}, '[]') FROM {table.name} t"
+            f" WHERE t.{table.owner} = c.id{scope})")
+
+
+def _load_sql() -> str:
+    owned = [_owned(t.attr, t, f"json_agg({_values(t, 't')} ORDER BY t.{t.order})", t.scope)
+             for t in CHILDREN]
+    ids = FINISHED_QUESTS
+    owned.append(_owned(ids.attr, ids.table, f"json_agg(DISTINCT t.{ids.column})", ids.where))
+    return (f"SELECT json_build_object('{CORE}', {_values(CHARACTERS, 'c')}, {', '.join(owned)})"
+            f" FROM {CHARACTERS.name} c WHERE c.id = %(id)s")
+
+
+# One round trip: the character as the JSON the cache holds (mud.store.shape), its owned rows
+# aggregated in it. Of quests, only active ones are loaded whole; of completed ones, only their
+# ids. Rows come in id order (creation order, mud.game.ids) unless the table says otherwise.
+# Names come from the declaration's constants; values are parameters.
+_LOAD_SQL = _load_sql()
+_LOAD_PARAMS = {_param(where): where[1]
+                for where in [*(t.scope for t in CHILDREN if t.scope), FINISHED_QUESTS.where]}
+
+# A new character's row: every column, from the model's starting values.
+_INSERT_SQL = (f"INSERT INTO {CHARACTERS.name} ({', '.join(CHARACTERS.created.names)})"
+               f" VALUES ({', '.join(['%s'] * len(CHARACTERS.created.names))})")
 
 
 class CharacterRepository:
@@ -88,9 +82,9 @@ class CharacterRepository:
     async def load(self, character_id: uuid.UUID) -> Character | None:
         """The whole aggregate (essences, abilities, inventory, active quests, skills) at once."""
         async with self._pool.connection() as conn:
-            cur = await conn.execute(_LOAD_SQL, (character_id,))
+            cur = await conn.execute(_LOAD_SQL, {**_LOAD_PARAMS, "id": character_id})
             row = await cur.fetchone()
-        return _character_from_row(row) if row else None
+        return character_from_json(row[0]) if row else None
 
     async def list_for_player(self, player_id: uuid.UUID) -> list[CharacterSummary]:
         async with self._pool.connection() as conn:
@@ -118,12 +112,9 @@ class CharacterRepository:
         template.health, template.mana, template.stamina = (
             template.max_health, template.max_mana, template.max_stamina)
         try:
-            async with self._pool.connection() as conn:
-                await conn.execute(
-                    "INSERT INTO characters (id, player_id, name, current_room_id,"
-                    " health, mana, stamina) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    (template.id, player_id, name, room_id, template.health, template.mana,
-                     template.stamina))
+            async with self._pool.connection() as conn, conn.cursor() as cursor:
+                use_dumpers(cursor.adapters)
+                await cursor.execute(_INSERT_SQL, CHARACTERS.created.values(template))
         except errors.UniqueViolation as exc:
             raise NameTaken(name) from exc
         return template

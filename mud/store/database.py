@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
+import signal
+import stat
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import psutil
 from psycopg_pool import AsyncConnectionPool
 
+from mud.embedded import EmbeddedService, gone, live_process
 from mud.store.data_migrations import Progress, StepRun, ignore_progress
 from mud.store.migrations import Migration, migrate
 
@@ -28,26 +35,97 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[-1]}"))
 
 
-class EmbeddedPostgres:
-    """A real PostgreSQL server (from the pgserver package) living in the data folder."""
+class EmbeddedPostgres(EmbeddedService):
+    """A real PostgreSQL server (the binaries of the pgserver package) living in the data folder,
+    run as this process's child (mud.embedded says how a crash is handled). Its own
+    postmaster.pid names its pid, its socket folder and whether it is ready."""
+
+    name = "postgres"
+    # a fast shutdown (clients are cut, then a checkpoint: clean), then an immediate one (crash
+    # recovery at the next start), then SIGKILL
+    stop_steps = ((signal.SIGINT, 60.0), (signal.SIGQUIT, 10.0), (signal.SIGKILL, 5.0))
+    parent_death_signal = signal.SIGINT
+    start_timeout = 120.0  # seconds: a first start runs initdb, a restart may recover from a crash
 
     def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / "postgres"
-        self._server = None
+        super().__init__(data_dir.resolve() / "postgres", data_dir / "postgres.owner")
 
-    async def start(self) -> str:
-        import pgserver  # imported here: only the zero-config path needs it
+    def _postmaster(self) -> list[str]:
+        """The lines of postmaster.pid (pid, folder, start, port, socket folder, address,
+        shared memory, status); none when PostgreSQL is not running."""
+        try:
+            text = (self.path / "postmaster.pid").read_text()
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        lines = [line.strip() for line in text.splitlines()]
+        return lines if lines and lines[0].isdigit() else []
+
+    async def _find(self) -> psutil.Process | None:
+        lines = self._postmaster()
+        if not lines:
+            return None
+        found = live_process(int(lines[0]), str(self.path))
+        if found is None:  # a pid reused since (after a reboot, in a container): PostgreSQL
+            # would take it for a live server and refuse to start
+            log.warning("event=embedded_postgres_stale_pid_file pid=%s path=%s", lines[0],
+                        self.path)
+            (self.path / "postmaster.pid").unlink(missing_ok=True)
+        return found
+
+    async def _launch(self) -> psutil.Popen:
+        from pgserver._commands import POSTGRES_BIN_PATH  # only the zero-config path needs it
 
         self.path.mkdir(parents=True, exist_ok=True)
-        log.info("event=embedded_postgres_starting path=%s", self.path)
-        self._server = await asyncio.to_thread(pgserver.get_server, self.path, "stop")
-        return self._server.get_uri()
+        user, socket_dir = await asyncio.to_thread(_prepare, self.path)
+        with (self.path / "log").open("ab") as server_log:
+            return self._spawn([str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.path),
+                                "-h", "", "-k", str(socket_dir)],  # no TCP: the socket only
+                               stdin=subprocess.DEVNULL, stdout=server_log,
+                               stderr=subprocess.STDOUT, user=user)
 
-    async def stop(self) -> None:
-        if self._server is not None:
-            log.info("event=embedded_postgres_stopping path=%s", self.path)
-            await asyncio.to_thread(self._server.cleanup)
-            self._server = None
+    async def _until_ready(self, proc: psutil.Process) -> str:
+        try:
+            async with asyncio.timeout(self.start_timeout):
+                while True:
+                    lines = self._postmaster()
+                    if lines[7:8] == ["ready"] and int(lines[0]) == proc.pid:
+                        return f"postgresql://postgres:@/postgres?host={lines[4]}"
+                    if gone(proc):
+                        break
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            pass
+        raise OSError(f"the embedded PostgreSQL (pid {proc.pid}) did not start; its log is "
+                      f"{self.path / 'log'}")
+
+
+def _prepare(pgdata: Path) -> tuple[str | None, Path]:
+    """Make pgdata a PostgreSQL data folder if it is not one yet, as pgserver does (trust on the
+    local socket; no TCP is listened on). Returns the system user to run PostgreSQL as (as root:
+    the user pgserver makes for it, since PostgreSQL refuses root) and the folder for its socket
+    (pgdata unless that path is too long for a socket)."""
+    from pgserver import utils
+    from pgserver._commands import POSTGRES_BIN_PATH, initdb
+    from pgserver.postgres_server import PostgresServer
+
+    user = None
+    if os.geteuid() == 0:
+        user = "pgserver"
+        utils.ensure_user_exists(user)
+        for folder in (pgdata, POSTGRES_BIN_PATH):
+            utils.ensure_prefix_permissions(folder)
+        readable, runnable = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
+        utils.ensure_folder_permissions(POSTGRES_BIN_PATH, readable | runnable)
+        utils.ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+        shutil.chown(pgdata, user, user)
+    if not (pgdata / "PG_VERSION").exists():
+        initdb(["--auth=trust", "--auth-local=trust", "--encoding=utf8", "-U", "postgres"],
+               pgdata=pgdata, user=user)
+    socket_dir = utils.find_suitable_socket_dir(pgdata, PostgresServer.runtime_path)
+    if user is not None and socket_dir != pgdata:
+        utils.ensure_prefix_permissions(socket_dir)
+        socket_dir.chmod(0o777)
+    return user, socket_dir
 
 
 async def open_pool(url: str, *, min_size: int = 2, max_size: int = 10,

@@ -48,6 +48,19 @@ class PlayerRepository:
             row = await cur.fetchone()
         return Account(*row) if row else None
 
+    async def registered(self, username: str, email: str) -> str | None:
+        """Which of username and email an account already has, ignoring case: "username",
+        "email" or None (both free)."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT lower(username) = lower(%s) FROM players"
+                " WHERE lower(username) = lower(%s) OR lower(email) = lower(%s)"
+                " ORDER BY 1 DESC LIMIT 1", (username, username, email))
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return "username" if row[0] else "email"
+
     async def create(self, username: str, email: str, password_hash: str) -> Account:
         try:
             async with self._pool.connection() as conn:

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from mud.game.model import Character, Part
+from mud.store.shape import CHARACTERS, CHILDREN, ChildTable, Table, use_dumpers
 
 log = logging.getLogger("mud.saver")
 
@@ -30,27 +29,21 @@ MAX_BACKOFF = 60.0
 CHECKOUT_TIMEOUT = 3.0  # a database that is away fails a flush quickly; it is retried
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
-
-
-def _instant(epoch: float) -> datetime | None:
-    return datetime.fromtimestamp(epoch, UTC) if epoch else None
+# per part, the owned tables it has the saver write whole, and those only in changed rows
+_WHOLE = {part: tuple(t for t in CHILDREN if t.part is part) for part in Part}
+_TOUCHED = {part: tuple(t for t in CHILDREN if t.touched is part) for part in Part}
 
 
 @dataclass
 class Snapshot:
-    """Plain rows copied out of dirty characters, ready for SQL."""
+    """Plain rows copied out of dirty characters, ready for SQL: per table (by name), the rows
+    in the order of its staging columns."""
 
     parts: dict[uuid.UUID, set[Part]] = field(default_factory=dict)
     changed_abilities: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=dict)
     characters: dict[uuid.UUID, Character] = field(default_factory=dict)
-    core: list[tuple] = field(default_factory=list)
-    inventory: list[tuple] = field(default_factory=list)
-    essences: list[tuple] = field(default_factory=list)
-    abilities: list[tuple] = field(default_factory=list)
-    quests: list[tuple] = field(default_factory=list)
-    skills: list[tuple] = field(default_factory=list)
+    rows: dict[str, list[tuple[Any, ...]]] = field(
+        default_factory=lambda: {t.name: [] for t in (CHARACTERS, *CHILDREN)})
 
     def __len__(self) -> int:
         return len(self.parts)
@@ -62,98 +55,81 @@ class Snapshot:
         """Copy parts of ch; live is the game's character when ch is a staged copy of it."""
         self.parts[ch.id] = parts
         self.characters[ch.id] = live or ch
-        if Part.CORE in parts:
-            self.core.append((ch.id, ch.rank, ch.power, ch.speed, ch.spirit, ch.recovery,
-                              ch.room_id, ch.health, ch.mana, ch.stamina,
-                              ch.inventory_expansion, _instant(ch.weak_until), ch.frozen,
-                              ch.prompt, ch.colour))
-        if Part.INVENTORY in parts:
-            self.inventory.extend((i.id, ch.id, i.item_id, i.quantity, i.slot, _json(i.metadata))
-                                  for i in ch.inventory)
-        if Part.ESSENCES in parts:
-            self.essences.extend((e.id, ch.id, e.essence_type, e.attribute_bound, e.rank_bonded)
-                                 for e in ch.essences)
-        if Part.ESSENCES in parts or Part.ABILITIES in parts:
-            changed = set(ch.changed_abilities)
-            self.changed_abilities[ch.id] = changed
-            whole = Part.ESSENCES in parts
-            self.abilities.extend((a.id, ch.id, a.essence_id, a.ability_name, a.current_rank,
-                                   a.awakened, _json(a.metadata))
-                                  for a in ch.abilities if whole or a.id in changed)
-        if Part.QUESTS in parts:
-            self.quests.extend((q.id, ch.id, q.quest_id, q.status, _json(q.progress),
-                                q.completed_at) for q in ch.quests)
-        if Part.SKILLS in parts:
-            self.skills.extend((s.id, ch.id, s.skill_id, s.level, s.experience)
-                               for s in ch.skills)
+        if ch.changed_abilities:
+            self.changed_abilities[ch.id] = set(ch.changed_abilities)
+        if CHARACTERS.part in parts:
+            self.rows[CHARACTERS.name].append(CHARACTERS.saved.values(ch))
+        for part in parts:
+            for table in _WHOLE[part]:
+                self._stage(table, ch.id, table.rows_of(ch))
+            for table in _TOUCHED[part]:
+                if table.part not in parts:  # else written whole
+                    changed = ch.changed_abilities
+                    self._stage(table, ch.id, [r for r in table.rows_of(ch) if r.id in changed])
+
+    def _stage(self, table: ChildTable, owner: uuid.UUID, rows: list[Any]) -> None:
+        values = table.saved.values
+        self.rows[table.name].extend(values(owner, row) for row in rows)
 
 
-@dataclass(frozen=True)
-class ChildTable:
-    """A table of rows a character owns, synchronised from memory by the saver."""
+def _staging(table: Table) -> str:
+    """A temporary table of the columns the saver writes, as Snapshot rows hold them."""
+    return (f"CREATE TEMP TABLE IF NOT EXISTS {table.staging} ON COMMIT DELETE ROWS AS"
+            f" SELECT {', '.join(table.saved.names)} FROM {table.name} WITH NO DATA;")
 
-    name: str
-    columns: tuple[str, ...]  # as in the snapshot rows; "id" and "character_id" come first
-    scope: str = ""  # which of an owner's rows memory holds (all unless given)
-
-    @property
-    def staging(self) -> str:
-        return f"save_{self.name}"
-
-
-# table names and columns below are constants of this module, never input
-INVENTORY = ChildTable("character_inventory",
-                       ("id", "character_id", "item_id", "quantity", "slot", "metadata"))
-ESSENCES = ChildTable("character_essences", ("id", "character_id", "essence_type",
-                                             "attribute_bound", "rank_bonded"))
-ABILITIES = ChildTable("character_abilities", ("id", "character_id", "essence_id",
-                                               "ability_name", "current_rank", "awakened",
-                                               "metadata"))
-QUESTS = ChildTable("character_quests", ("id", "character_id", "quest_id", "status",
-                                         "progress", "completed_at"),
-                    scope="status = 'active'")
-SKILLS = ChildTable("character_skills", ("id", "character_id", "skill_id", "level",
-                                         "experience"))
 
 # Staging tables live per connection and empty themselves at commit. COPY into them and one
 # statement from them is several times faster than a statement per row or unnest() arrays.
-_STAGING = "".join(
-    f"CREATE TEMP TABLE IF NOT EXISTS {t.staging} (LIKE {t.name}) ON COMMIT DELETE ROWS;"
-    for t in (INVENTORY, ESSENCES, ABILITIES, QUESTS, SKILLS)) + """
-CREATE TEMP TABLE IF NOT EXISTS save_characters (
-    id uuid, rank text, power int, speed int, spirit int, recovery int, room text,
-    health int, mana int, stamina int, expansion int, weak_until timestamptz,
-    frozen boolean, prompt text, colour boolean)
-    ON COMMIT DELETE ROWS;
-"""
+# Table and column names come from mud.store.shape's constants, never from input.
+_STAGING = "".join(_staging(t) for t in (CHARACTERS, *CHILDREN))
 
 
-async def _copy(conn: AsyncConnection, statement: str, rows: list[tuple]) -> None:
-    async with conn.cursor().copy(statement) as copy:
+def _update_core() -> str:
+    key = CHARACTERS.key
+    assignments = [f"{c} = s.{c}" for c in CHARACTERS.saved.names if c != key]
+    if CHARACTERS.stamp:
+        assignments.append(f"{CHARACTERS.stamp} = now()")
+    return (f"UPDATE {CHARACTERS.name} AS t SET {', '.join(assignments)}"
+            f" FROM {CHARACTERS.staging} AS s WHERE t.{key} = s.{key}")
+
+
+_UPDATE_CORE = _update_core()
+
+
+async def _copy(conn: AsyncConnection, table: Table, rows: list[tuple[Any, ...]]) -> None:
+    cursor = conn.cursor()
+    use_dumpers(cursor.adapters)
+    columns = ", ".join(table.saved.names)
+    async with cursor.copy(f"COPY {table.staging} ({columns}) FROM STDIN") as copy:
         for row in rows:
             await copy.write_row(row)
 
 
 async def _sync(conn: AsyncConnection, table: ChildTable, owners: list[uuid.UUID],
-                rows: list[tuple]) -> None:
+                rows: list[tuple[Any, ...]]) -> None:
     """Make the owners' rows of one table equal to rows: COPY them to staging, delete the rows
-    memory no longer has, insert new rows and update changed ones (unchanged rows are not
-    written, and keep their created_at). Rows of characters not among owners are upserted
-    alone: only those rows changed."""
+    memory no longer has (of those in the table's scope), insert new rows and update changed
+    ones (unchanged rows are not written, and keep their created_at). Rows of characters not
+    among owners are upserted alone: only those rows changed."""
     if not owners and not rows:
         return
-    columns = ", ".join(table.columns)
-    values = table.columns[2:]
-    scope = f" AND t.{table.scope}" if table.scope else ""
-    await _copy(conn, f"COPY {table.staging} ({columns}) FROM STDIN", rows)
+    columns = table.saved.names
+    key = table.key
+    values = [c for c in columns if c not in (table.owner, key)]
+    await _copy(conn, table, rows)
     if owners:
+        scope, params = "", [owners]
+        if table.scope is not None:
+            scope = f" AND t.{table.scope[0]} = %s"
+            params.append(table.scope[1])
         await conn.execute(
-            f"DELETE FROM {table.name} AS t WHERE t.character_id = ANY(%s){scope}"
-            f" AND NOT EXISTS (SELECT 1 FROM {table.staging} AS s WHERE s.id = t.id)",
-            (owners,))
+            f"DELETE FROM {table.name} AS t WHERE t.{table.owner} = ANY(%s){scope}"
+            f" AND NOT EXISTS (SELECT 1 FROM {table.staging} AS s WHERE s.{key} = t.{key})",
+            params)
+    listed = ", ".join(columns)
     await conn.execute(
-        f"INSERT INTO {table.name} AS t ({columns}) SELECT {columns} FROM {table.staging}"
-        f" ON CONFLICT (id) DO UPDATE SET "
+        f"INSERT INTO {table.name} AS t ({listed}) SELECT {listed} FROM {table.staging}"
+        f" ON CONFLICT ({key}) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in values)
         + f" WHERE ({', '.join(f't.{c}' for c in values)}) IS DISTINCT FROM"
         f" ({', '.join(f'excluded.{c}' for c in values)})")
@@ -166,27 +142,19 @@ async def write_snapshot(conn: AsyncConnection, snap: Snapshot, check: Check | N
                          ) -> None:
     """Write a snapshot in one transaction (after check, which may raise to write nothing).
     Characters: COPY to staging and one UPDATE. Each owned collection: COPY to staging, one
-    DELETE and one upserting INSERT."""
+    DELETE and one upserting INSERT, in the order of shape.CHILDREN (essences before their
+    abilities: removing an essence removes its abilities, ON DELETE CASCADE). Of a scoped table
+    (quests: only active ones live in memory) rows out of scope stay untouched."""
     async with conn.transaction():
         if check is not None:
             await check(conn)
         await conn.execute(_STAGING)
-        if snap.core:
-            await _copy(conn, "COPY save_characters FROM STDIN", snap.core)
-            await conn.execute(
-                "UPDATE characters AS c SET rank = v.rank, power = v.power, speed = v.speed,"
-                " spirit = v.spirit, recovery = v.recovery, current_room_id = v.room,"
-                " health = v.health, mana = v.mana, stamina = v.stamina,"
-                " inventory_expansion = v.expansion, weak_until = v.weak_until, frozen = v.frozen,"
-                " prompt = v.prompt, colour = v.colour, updated_at = now()"
-                " FROM save_characters AS v WHERE c.id = v.id")
-        await _sync(conn, INVENTORY, snap.owners(Part.INVENTORY), snap.inventory)
-        # essences first: removing one removes its abilities (ON DELETE CASCADE)
-        await _sync(conn, ESSENCES, snap.owners(Part.ESSENCES), snap.essences)
-        await _sync(conn, ABILITIES, snap.owners(Part.ESSENCES), snap.abilities)
-        # only active quests live in memory: finished ones stay in the table untouched
-        await _sync(conn, QUESTS, snap.owners(Part.QUESTS), snap.quests)
-        await _sync(conn, SKILLS, snap.owners(Part.SKILLS), snap.skills)
+        core = snap.rows[CHARACTERS.name]
+        if core:
+            await _copy(conn, CHARACTERS, core)
+            await conn.execute(_UPDATE_CORE)
+        for table in CHILDREN:
+            await _sync(conn, table, snap.owners(table.part), snap.rows[table.name])
 
 
 @dataclass
