@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import gc
 import logging
 import math
@@ -35,15 +34,15 @@ from mud.monitor import GcMonitor, LagMonitor, open_fds, rss_kib
 from mud.net import mssp
 from mud.net.telnet import TelnetConnection, start_listener
 from mud.net.tls import TlsSetupError, server_context
+from mud.ops.staff import Staff
 from mud.reload import reload_world, with_overlay
 from mud.session import Session
-from mud.shutdown import ShutdownPlanner
 from mud.store.audit import AuditLog
-from mud.store.bans import REFRESH_SECONDS, Ban, BanList
+from mud.store.bans import BanList
 from mud.store.channels import ChannelHistory
 from mud.store.characters import CharacterRepository
 from mud.store.database import open_database, redact_url
-from mud.store.players import Account, PlayerRepository
+from mud.store.players import PlayerRepository
 from mud.store.saver import Saver
 from mud.world.loader import World, load_world
 
@@ -81,7 +80,7 @@ class MudServer:
                              settings.lease_seconds)
         self.leases.held = lambda: list(self.game.characters)
         self.leases.on_conflict = lambda cid, holder: self.spawn(self.hand_over(cid))
-        self.relay = Relay(self)
+        self.relay = Relay(self.bus, self.game, lambda cid: self.spawn(self.hand_over(cid)))
         self.cache = CharacterCache(redis, settings.redis_prefix)
         # characters loaded while Redis was away may have left an entry there
         redis.on_up.append(lambda: self.cache.forget_many(list(self.game.characters)))
@@ -105,13 +104,14 @@ class MudServer:
         self._listener: asyncio.Server | None = None
         self._tls_listener: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.bans = BanList(pool)
-        self.wizlock = False  # only wizards and admins may log in
         self.stopping = asyncio.Event()  # set: serve() stops the server gracefully
-        self.shutdowns = ShutdownPlanner(self.game.tell_all, self.stopping.set)
+        self.staff = Staff(
+            self.game, self.sessions, self, self.players, self.audit, self.bus, BanList(pool),
+            redis_prefix=settings.redis_prefix, spawn=self.spawn, stop=self.stopping.set,
+            notify_here=lambda text: self.relay.on_notice({"text": text}),
+            reload=lambda: reload_world(self))
         self.console = ConsoleServer(self, settings.console_socket_path)
         self.bus.handlers.update(
-            bans=lambda _: self.spawn(self._bans_changed()), wizlock=self._on_wizlock,
             world_changed=lambda _: self.spawn(reload_world(self, tell_others=False)))
 
     # -- connections ----------------------------------------------------------------------------
@@ -123,9 +123,7 @@ class MudServer:
         gc.collect()
         gc.freeze()
         gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-        await self.bans.refresh()
-        key = self._wizlock_key
-        self.wizlock = bool(await self.bus.link.call(lambda r: r.exists(key), 0))
+        await self.staff.start()
         self.saver.start()
         self.audit.start()
         self.channel_history.start()
@@ -141,12 +139,11 @@ class MudServer:
         if self.settings.stats_interval > 0:
             self.spawn(self._log_stats())
         self.spawn(self._run_ticks())
-        self.spawn(self._refresh_bans())
         self.spawn(forget_expired_every(min(60.0, self.settings.login_lockout),
                                         self.login_throttle.local, self.signup_throttle.local))
         self._listener = await start_listener(
             self.settings.host, self.settings.telnet_port, self.settings.idle_timeout,
-            self.settings.input_bytes_rate, self._serve_connection, lambda: mssp.variables(self))
+            self.settings.input_bytes_rate, self._serve_connection, self.mssp_variables)
         if self.settings.tls_port is not None:
             await self._start_tls()
         await self.console.start()
@@ -158,7 +155,7 @@ class MudServer:
             raise SystemExit(f"mud: {exc}") from exc
         self._tls_listener = await start_listener(
             self.settings.host, self.settings.tls_port or 0, self.settings.idle_timeout,
-            self.settings.input_bytes_rate, self._serve_connection, lambda: mssp.variables(self),
+            self.settings.input_bytes_rate, self._serve_connection, self.mssp_variables,
             tls=context)
         log.info("event=tls_listening host=%s port=%d", self.settings.host, self.tls_port)
 
@@ -172,6 +169,14 @@ class MudServer:
     def port(self) -> int:
         assert self._listener is not None
         return self._listener.sockets[0].getsockname()[1]
+
+    def mssp_variables(self) -> mssp.Variables:
+        """What MSSP tells a MUD listing of this server."""
+        world = self.world
+        return mssp.variables(self.settings, mssp.Figures(
+            players=len(self.game.players), started_at=self.stats.started_at, port=self.port,
+            tls_port=self.tls_port, areas=len(world.zones), rooms=len(world.rooms),
+            objects=len(world.items), mobiles=len(world.monsters)))
 
     async def _serve_connection(self, conn: TelnetConnection) -> None:
         limit = self.settings.max_per_address
@@ -354,6 +359,9 @@ class MudServer:
         if session is not None and self.game.players.get(ch.id) is not session:
             return True  # someone else took the character over
         self.game.players.pop(ch.id, None)
+        timer = self._linkdead.pop(ch.id, None)
+        if timer is not None:  # link-dead, taken out before its time (kicked, say)
+            timer.cancel()
         room = self.game.room_of(ch)
         disengage(self.game, ch)
         self.game.unplace(ch)
@@ -407,105 +415,6 @@ class MudServer:
                     task = self._letting_go[cid] = self.spawn(self._let_go(ch))
                     task.add_done_callback(lambda _, cid=cid: self._letting_go.pop(cid, None))
 
-    # -- moderation -----------------------------------------------------------------------------
-
-    def refusal(self, username: str | None, character: str | None, host: str,
-                role: str = "player") -> str | None:
-        """Why a connection (so far known by address, then account, then character) may not go
-        on, or None."""
-        ban = self.bans.covering(username, character, host)
-        if ban is not None:
-            return (f"You are banned from this game ({ban.kind}"
-                    + (f": {ban.reason}" if ban.reason else "")
-                    + "). If you think this is a mistake, write to the game's administrators.")
-        if self.wizlock and username is not None and role in ("player", "builder"):
-            return "The game is closed to players for maintenance. Please try again later."
-        return None
-
-    async def ban(self, kind: str, value: str, reason: str, by: str) -> tuple[Ban, int]:
-        """Ban, tell the other processes, and disconnect whoever the ban covers here. Raises
-        mud.store.bans.BanError on a malformed ban."""
-        ban = await self.bans.add(kind, value, reason, by)
-        await self.bus.publish("bans")
-        return ban, await self._enforce_bans()
-
-    async def unban(self, kind: str, value: str) -> bool:
-        removed = await self.bans.remove(kind, value)
-        if removed:
-            await self.bus.publish("bans")
-        return removed
-
-    async def _bans_changed(self) -> None:
-        await self.bans.refresh()
-        await self._enforce_bans()
-
-    async def _refresh_bans(self) -> None:
-        """In case a message from another process was missed (Redis away)."""
-        while True:
-            await asyncio.sleep(REFRESH_SECONDS)
-            try:
-                await self.bans.refresh()
-            except Exception as exc:  # the database is away: keep the last copy
-                log.warning("event=bans_refresh_failed error=%r", exc)
-
-    async def _enforce_bans(self) -> int:
-        """Disconnect the sessions a ban covers (a character in play is saved first). Returns
-        how many."""
-        struck = [s for s in list(self.sessions)
-                  if self.bans.covering(s.account.username if s.account else None,
-                                        s.character.name if s.character else None,
-                                        s.conn.host)]
-        for session in struck:
-            await self.disconnect(session, "You have been banned from this game. Goodbye.")
-        return len(struck)
-
-    async def disconnect(self, session: Session, reason: str) -> None:
-        """Close a connection; a character it plays leaves the game and is saved, as on quit."""
-        ch = session.character
-        if ch is not None:
-            session.playing = False
-            await self.leave_game(ch, session)
-            session.character = None
-        session.close(reason)
-
-    async def kick(self, name: str, reason: str) -> bool:
-        """Take a character out of the game here (saved, as on quit). False when it is not here."""
-        ch = self.game.find_online(name)
-        if ch is None:
-            return False
-        session = self.game.players.get(ch.id)
-        log.warning("event=kicked character=%s reason=%r", ch.name, reason)
-        if session is not None:
-            await self.disconnect(session, reason)  # type: ignore[arg-type]
-        else:  # link-dead
-            timer = self._linkdead.pop(ch.id, None)
-            if timer is not None:
-                timer.cancel()
-            await self.leave_game(ch, None)
-        return True
-
-    async def set_role(self, username: str, role: str) -> Account | None:
-        """Give an account a role, in the database and on its live sessions (from their next
-        command on). None when there is no such account."""
-        account = await self.players.by_username(username)
-        if account is None or not await self.players.set_role(account.username, role):
-            return None
-        for session in self.sessions:
-            if session.account is not None and session.account.id == account.id:
-                session.account = dataclasses.replace(session.account, role=role)
-                session.send(f"You are now {role}.")
-        log.warning("event=role_changed account=%s role=%s", account.username, role)
-        return dataclasses.replace(account, role=role)
-
-    @property
-    def _wizlock_key(self) -> str:
-        return f"{self.settings.redis_prefix}:wizlock"
-
-    async def broadcast(self, text: str) -> bool:
-        """A notice to every player on every process; False when only this one heard it."""
-        self.relay.on_notice({"text": text})
-        return await self.bus.publish("notice", text=text)
-
     def connections(self) -> list[dict[str, str | int | None]]:
         """Every connection to this process, oldest first, as the wizards' `users` and the
         console's `sessions` list them."""
@@ -518,18 +427,6 @@ class MudServer:
                  "state": "playing" if s.playing else "logging in"}
                 for s in sorted(self.sessions, key=lambda s: s.connected_at)]
 
-    def set_wizlock(self, locked: bool) -> None:
-        """Lock or open the game on every process, and for processes started later."""
-        self.wizlock = locked
-        log.warning("event=wizlock locked=%s", locked)
-        key = self._wizlock_key
-        self.spawn(self.bus.link.call(
-            lambda r: r.set(key, "1") if locked else r.delete(key), None))
-        self.spawn(self.bus.publish("wizlock", locked=locked))
-
-    def _on_wizlock(self, message: dict[str, object]) -> None:
-        self.wizlock = bool(message.get("locked"))
-
     # -- shutdown -------------------------------------------------------------------------------
 
     async def stop(self) -> bool:
@@ -539,7 +436,7 @@ class MudServer:
             if listener is not None:
                 listener.close()
         await self.console.close()
-        await self.shutdowns.close()
+        await self.staff.stop()
         self.game.tell_all("The server is shutting down. Your character is being saved.")
         await self.bus.publish("notice", text=f"Server {self.bus.process_id} is shutting "
                                               "down; its players will be back shortly.")

@@ -90,15 +90,21 @@ async def _with_database(settings: Settings, work: Any) -> int:
 
 
 async def _export(settings: Settings, pool: Any, out_arg: str | None) -> int:
+    """export_world with the overlay stored in the database (file work off the event loop)."""
     from pathlib import Path
 
-    from mud.world.export import ExportError, export_stored
+    from mud.store.overlay import OverlayRepository
+    from mud.world.export import ExportError, export_world
     from mud.world.loader import WorldError
 
+    def progress(line: str) -> None:
+        print(f"mud: {line}", flush=True)
+
     out = Path(out_arg) if out_arg else settings.data_path / "world-export"
+    overlay = await OverlayRepository(pool).load()
+    progress(f"{len(overlay.rooms)} room(s) and {len(overlay.items)} item(s) changed by builders")
     try:
-        world = await export_stored(pool, settings.world_path, out,
-                                    lambda line: print(f"mud: {line}", flush=True))
+        world = await asyncio.to_thread(export_world, settings.world_path, overlay, out, progress)
     except (WorldError, ExportError) as exc:
         print(f"mud: cannot export: {exc}", file=sys.stderr)
         return 1

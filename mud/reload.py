@@ -9,13 +9,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from mud.cluster.bus import Bus
+from mud.config import Settings
 from mud.game.abilities import awaken
+from mud.game.clock import Clock
 from mud.game.containers import contents
 from mud.game.fighting import disengage
 from mud.game.model import Character
@@ -24,9 +28,6 @@ from mud.store.overlay import OverlayRepository
 from mud.world.loader import World, WorldError, load_world
 from mud.world.overlay import apply_overlay
 
-if TYPE_CHECKING:
-    from mud.app import MudServer
-
 log = logging.getLogger("mud.reload")
 
 SHOWN_PROBLEMS = 5  # problems a report spells out; the log has them all
@@ -34,6 +35,19 @@ SHOWN_PROBLEMS = 5  # problems a report spells out; the log has them all
 # One change to the world at a time in this process: builder commands and reloads read the
 # world, write the overlay and change the live world under it.
 world_changes = asyncio.Lock()
+
+
+class Reloadable(Protocol):
+    """What a reload reads and changes of the running server."""
+
+    settings: Settings
+    pool: AsyncConnectionPool
+    bus: Bus
+    game: Game
+    world: World
+    clock: Clock
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[None]: ...
 
 
 @dataclass
@@ -90,7 +104,7 @@ def _missing_items(game: Game, world: World) -> list[str]:
     return problems
 
 
-async def reload_world(server: MudServer, tell_others: bool = True) -> ReloadReport:
+async def reload_world(server: Reloadable, tell_others: bool = True) -> ReloadReport:
     """Load the files and the overlay; if they pass, swap them into the live game (and, unless
     told not to, have the game's other processes do the same)."""
     async with world_changes:
@@ -116,7 +130,7 @@ async def reload_world(server: MudServer, tell_others: bool = True) -> ReloadRep
     return report
 
 
-def _swap(server: MudServer, world: World) -> list[str]:
+def _swap(server: Reloadable, world: World) -> list[str]:
     """Put world into play (no await: one instant of the game); returns who was moved."""
     game = server.game
     for ch in game.present():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+import uuid
+from typing import TYPE_CHECKING, Protocol
 
 from mud import auth
 from mud.auth import HashingBusy
@@ -13,11 +14,12 @@ from mud.commands import REGISTRY
 from mud.commands.context import Confirmation, Context
 from mud.commands.dispatch import interpret
 from mud.commands.display import prompt_line
+from mud.commands.host import PlayerSession, Server
 from mud.commands.info import show_room
+from mud.feed import GmcpFeed
 from mud.game import quests
 from mud.game.model import Character
 from mud.net import mssp
-from mud.net.gmcp import GmcpFeed
 from mud.net.output import Display
 from mud.net.telnet import MAX_LINE_BYTES, LineTooLong, TelnetConnection
 from mud.net.wrap import wrap
@@ -25,7 +27,8 @@ from mud.store.characters import CharacterSummary, NameTaken
 from mud.store.players import Account, AccountExists
 
 if TYPE_CHECKING:
-    from mud.app import MudServer
+    from mud.cluster.throttle import SharedSignupThrottle
+    from mud.ops.staff import Staff
     from mud.world.loader import World
 
 log = logging.getLogger("mud.session")
@@ -48,6 +51,22 @@ FLOOD_DROPS = 100  # lines dropped for speed before the connection is cut
 MORE_PROMPT = "[more {shown}/{pages}: Enter for more, q to stop] "
 
 
+class Host(Server, Protocol):
+    """The running server as its sessions see it (mud.app.MudServer, which makes them): what
+    commands see of it, and the login's and the character's way in and out."""
+
+    signup_throttle: SharedSignupThrottle
+    staff: Staff
+
+    async def enter_game(self, session: Session, character_id: uuid.UUID) -> None: ...
+
+    async def leave_game(self, ch: Character, session: Session | None) -> bool: ...
+
+    def link_lost(self, ch: Character, session: Session) -> None: ...
+
+    def mssp_variables(self) -> mssp.Variables: ...
+
+
 class Disconnected(BaseException):
     """The client went away while the session waited for input. Like a cancellation it is no
     error: a command handler waiting on ask() is ended by it, past dispatch's guard against
@@ -55,19 +74,19 @@ class Disconnected(BaseException):
 
 
 class Session:
-    def __init__(self, server: MudServer, conn: TelnetConnection) -> None:
+    def __init__(self, server: Host, conn: TelnetConnection) -> None:
         self.server = server
         self.conn = conn
         self.display = Display(conn)
-        self.gmcp = GmcpFeed(self)
+        self.gmcp = GmcpFeed(conn, server.game, self)
         self.account: Account | None = None
         self.character: Character | None = None
         self.playing = False
         self.pending: Confirmation | None = None  # a question the next line answers
         self.channels_off: set[str] = set()  # channels this player turned off
         self.reply_to: str | None = None  # who last sent a tell
-        self.snooped_by: Session | None = None  # a wizard shown what this session sees
-        self.snooping: Session | None = None
+        self.snooped_by: PlayerSession | None = None  # a wizard shown what this session sees
+        self.snooping: PlayerSession | None = None
         self._task: asyncio.Task[None] | None = None  # the one that reads this connection
         self.connected_at = time.time()
         self.last_input = self.connected_at
@@ -151,7 +170,7 @@ class Session:
 
     # -- snooping -------------------------------------------------------------------------------
 
-    def snoop(self, other: Session) -> None:
+    def snoop(self, other: PlayerSession) -> None:
         self.stop_snooping()
         self.snooping, other.snooped_by = other, self
 
@@ -163,7 +182,7 @@ class Session:
         other.snooped_by = None
         return other.character.name if other.character else "them"
 
-    def leads_to(self, other: Session) -> bool:
+    def leads_to(self, other: PlayerSession) -> bool:
         """Whether this session watches other, directly or through others it watches."""
         seen, at = set(), self.snooping
         while at is not None and id(at) not in seen:
@@ -310,7 +329,7 @@ class Session:
     def _refused(self, username: str | None, character: str | None, role: str = "player"
                  ) -> bool:
         """Close the connection, told why, if a ban or the wizlock keeps it out."""
-        reason = self.server.refusal(username, character, self.conn.host, role)
+        reason = self.server.staff.refusal(username, character, self.conn.host, role)
         if reason is None:
             return False
         log.warning("event=login_refused address=%s account=%s character=%s reason=%r",
@@ -336,7 +355,7 @@ class Session:
             if not words:
                 continue
             if words[0] == "MSSP-REQUEST":  # a MUD crawler asking in plain text
-                self.close(mssp.plain_text(mssp.variables(self.server)))
+                self.close(mssp.plain_text(self.server.mssp_variables()))
                 raise Disconnected()
             verb = words[0].lower()
             if verb == "connect" and len(words) == 3:

@@ -189,13 +189,11 @@ async def test_the_saver_writes_only_dirty_parts_as_declared(db) -> None:
     saver.attach(ch)
 
     used, other = ch.abilities
-    used.metadata, other.metadata = {"progress": 4}, {"progress": 9}
-    ch.power = 99  # changed without marking: not written
-    ch.touch_ability(used)
-    ch.inventory.clear()
-    ch.mark(Part.INVENTORY)
+    used.metadata = {"progress": 4}  # marks that ability alone
+    # changed behind the model's back (its instance dicts), so not marked: not written
+    vars(other)["metadata"], vars(ch)["power"] = {"progress": 9}, 99
+    ch.inventory.clear()  # each marks its part
     ch.quests.clear()
-    ch.mark(Part.QUESTS)
     assert await saver.flush(), saver.stats.last_error
 
     rows = await database_rows(db, ch)

@@ -202,18 +202,18 @@ async def test_promote_create_admin_and_bans(server: ServerProcess) -> None:
         name, admin, expect=lambda r: len(r) >= 7)
     assert ("-", "admin", "promote", name, "ok") in rows
     assert ("-", "admin", "ban", name.lower(), "ok") in rows
-    assert ("-", "admin", "unban", name, f"refused: There is no ban of account {name} (bans "
+    assert ("-", "admin", "unban", name, f"refused: There is no ban on account {name} (bans "
             "lists them).") in rows
     assert ("-", "admin", "create-admin", admin, "ok") in rows
 
 
 async def test_reload_world_and_help(server: ServerProcess) -> None:
-    reply = await ask(server, "reload-world")
+    reply = await ask(server, "reload-world")  # the older form of `reload world`
     assert reply["ok"] and reply["text"].startswith("World reloaded:"), reply["text"]
     reply = await ask(server, "help")
-    assert {"status", "sessions", "kick", "broadcast", "save", "shutdown", "reload-world",
+    assert {"status", "sessions", "kick", "broadcast", "save", "shutdown", "reload",
             "promote", "ban", "unban", "create-admin"} <= set(reply["data"]["commands"])
-    assert "shutdown [--in minutes]" in (await ask(server, "help shutdown"))["text"]
+    assert "shutdown <minutes | now>" in (await ask(server, "help shutdown"))["text"]
     malformed = await asyncio.open_unix_connection(str(server.console_socket))
     malformed[1].write(b"status please\n")
     reply = json.loads(await malformed[0].readline())
@@ -221,7 +221,7 @@ async def test_reload_world_and_help(server: ServerProcess) -> None:
     assert not reply["ok"] and "send one JSON object per line" in reply["text"]
     await wait_for_rows(server.database_url,
                         "SELECT 1 FROM audit_log WHERE account = 'console' AND command = %s",
-                        "reload-world", expect=bool)
+                        "reload", expect=bool)
 
 
 async def test_shutdown_in_warns_players_then_stops_with_everything_saved(server_factory

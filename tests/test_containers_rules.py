@@ -123,7 +123,9 @@ def test_put_in_refuses_without_changing_anything() -> None:
         with pytest.raises(ContainerError) as refused:
             containers.put_in(ch, bag, POUCH, row, template, 1)
         assert refused.value.code == code
+    assert not ch.dirty
     sword.slot = 0  # wielded: not in the pack
+    ch.dirty.clear()
     with pytest.raises(ContainerError) as worn:
         containers.put_in(ch, other, SACK, sword, SWORD, 1)
     assert worn.value.code == "NOT_CARRIED"

@@ -7,7 +7,7 @@ import random
 import uuid
 from pathlib import Path
 
-from mud.game import fighting
+from mud.game import fighting, rounds
 from mud.game.clock import Clock
 from mud.game.ids import new_id
 from mud.game.mobs import Mob
@@ -74,7 +74,7 @@ def test_several_characters_fight_one_monster_until_it_dies() -> None:
     fighting.engage(game, bob, mob)
     assert mob.attackers == [ann, bob] and mob.target is ann
     for tick in range(200):
-        fighting.combat_round(game, 1000.0 + tick)
+        rounds.combat_round(game, 1000.0 + tick)
         if not mob.alive:
             break
     assert not mob.alive and mob not in game.rooms[room_id].mobs
@@ -92,13 +92,13 @@ def test_one_character_is_fought_by_several_monsters() -> None:
     fighting.engage(game, ann, first)
     fighting.engage(game, ann, second, switch=False)
     assert ann.fighting is first and second.target is ann
-    fighting.combat_round(game, 1000.0)
+    rounds.combat_round(game, 1000.0)
     blows = [line for line in heard
              if any(k in line for k in ("hits you", "misses you", "on you for"))]
     assert len(blows) == 2  # each monster struck at her once this round
     first.health = 1  # her next blow that lands kills the first; she turns on the second
     for tick in range(1, 50):
-        fighting.combat_round(game, 1000.0 + tick)
+        rounds.combat_round(game, 1000.0 + tick)
         if not first.alive:
             break
     assert not first.alive and ann.fighting is second
@@ -112,7 +112,7 @@ def test_a_character_who_dies_wakes_in_the_recovery_room_weak() -> None:
     fighting.engage(game, ann, mob)
     ann.health = 1
     for tick in range(100):
-        fighting.combat_round(game, 2000.0 + tick)
+        rounds.combat_round(game, 2000.0 + tick)
         if ann.room_id != room_id:
             break
     assert ann.room_id == WORLD.recovery_room(room_id)

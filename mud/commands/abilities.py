@@ -1,6 +1,7 @@
 """Abilities: list them, use them. Using one spends mana or stamina, starts its cooldown,
-applies its effect and, when that did something, earns progress toward the next rank
-(mud.game.abilities)."""
+applies its effect and, when that did something, earns progress toward the next rank: the
+rules are mud.game.effects' and mud.game.abilities'; `use` finds the ability and the target
+the player names and calls them."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ import time
 from mud.commands.context import Context
 from mud.commands.equipment import consume
 from mud.commands.info import show_room
-from mud.commands.registry import command
+from mud.commands.registry import Need, command, unmet
 from mud.commands.targets import BadTarget, parse_target, select, select_monsters
 from mud.game import abilities as rules_of
-from mud.game.fighting import disengage, engage, foes_of, hurt, used_ability
+from mud.game.effects import learn, use_ability
+from mud.game.errors import GameError
 from mud.game.mobs import Mob
 from mud.game.model import Ability, Character
-from mud.game.progress import grant
-from mud.text import upper_first, whole_seconds
+from mud.text import whole_seconds
 from mud.world.essences import AbilityTemplate
 
 
@@ -131,75 +132,6 @@ def _target(ctx: Context, word: str, prefer_monsters: bool) -> Character | Mob |
     return (monster or person) if prefer_monsters else (person or monster)
 
 
-def _apply(ctx: Context, ability: Ability, template: AbilityTemplate,
-           target: Character | Mob | None, size: int, now: float) -> rules_of.Outcome:
-    """Carry out a paid-for use and say what it did."""
-    name = ability.ability_name
-    if isinstance(target, Mob):  # the only target a damage ability reaches
-        return _strike(ctx, ability, target, size, now)
-    if template.effect == "heal":
-        return _heal(ctx, name, template, target or ctx.ch, size)
-    if template.effect == "buff":
-        ctx.send(f"You use {name}: {template.attribute} +{size} for {template.duration}s.")
-        ctx.game.tell_room(ctx.room, f"{ctx.ch.name} uses {name}.", exclude=[ctx.ch])
-        return rules_of.Outcome(in_fight=bool(foes_of(ctx.game, ctx.ch)))
-    if template.utility == "recall":
-        return _recall(ctx, name)
-    return _sense(ctx, name)
-
-
-def _strike(ctx: Context, ability: Ability, target: Mob, size: int,
-            now: float) -> rules_of.Outcome:
-    """A damage ability on a monster: armour does not stop it."""
-    ch, game, name = ctx.ch, ctx.game, ability.ability_name
-    if ch not in target.attackers:
-        engage(game, ch, target, switch=ch.fighting is None)
-    used_ability(target, ch, ability)
-    ctx.send(f"Your {name} hits {target.name} for {size}!")
-    game.tell_room(ctx.room, f"{ch.name} uses {name} on {target.name}.", exclude=[ch])
-    hurt(game, target, size, ch, now)
-    return rules_of.Outcome(hit_monster=True)
-
-
-def _heal(ctx: Context, name: str, template: AbilityTemplate, who: Character,
-          size: int) -> rules_of.Outcome:
-    ch, game = ctx.ch, ctx.game
-    gained = who.change_pool(template.pool, size)
-    if who is ch:
-        ctx.send(f"You use {name}, restoring {gained} {template.pool}.")
-    else:
-        ctx.send(f"You use {name} on {who.name}, restoring {gained} {template.pool}.")
-        game.tell(who, f"{ch.name} uses {name} on you, restoring {gained} {template.pool}.")
-    game.tell_room(ctx.room, f"{ch.name} uses {name}.", exclude=[ch, who])
-    return rules_of.Outcome(restored=gained)
-
-
-def _recall(ctx: Context, name: str) -> rules_of.Outcome:
-    ch, game, home = ctx.ch, ctx.game, ctx.game.world.start_room
-    if ch.room_id == home:
-        ctx.send(f"You use {name}, but you are already where it would take you.")
-        return rules_of.Outcome(moved=False)
-    disengage(game, ch)
-    game.tell_room(ctx.room, f"{ch.name} uses {name} and is gone.", exclude=[ch])
-    ctx.send(f"You use {name}, and the world folds around you.")
-    arrived = game.move(ch, home)
-    game.tell_room(arrived, f"{ch.name} appears in a ripple of air.", exclude=[ch])
-    show_room(ctx)
-    return rules_of.Outcome(moved=True)
-
-
-def _sense(ctx: Context, name: str) -> rules_of.Outcome:
-    """Who stands in each room next to this one."""
-    game, found, sensed = ctx.game, 0, []
-    for direction, room_id in ctx.room.template.exits.items():
-        people = [c.name for c in game.rooms[room_id].occupants]
-        found += len(people)
-        sensed.append(f"  {direction}: {', '.join(people) if people else 'no one'}")
-    ctx.send(f"You use {name} and reach out with your senses:\n"
-             + ("\n".join(sensed) or "  nothing; there is no way out of here."))
-    return rules_of.Outcome(found=found)
-
-
 @command("use", "cast", category="essences")
 def use(ctx: Context) -> None:
     """Use one of your abilities.
@@ -209,7 +141,7 @@ def use(ctx: Context) -> None:
     Damage goes to the monster named, or without a target to the one you fight. Healing may
     be used on someone in the room; without a target it is used on yourself.
     """
-    ch, catalogue, now = ctx.ch, ctx.game.world.essences, time.time()
+    ch, catalogue = ctx.ch, ctx.game.world.essences
     words = ctx.args.split()
     if not words:
         ctx.send("Use which ability? Type 'abilities' to see yours.")
@@ -226,8 +158,9 @@ def use(ctx: Context) -> None:
     if template is None:
         ctx.send(f"{ability.ability_name} no longer answers you.")
         return
-    if ch.resting:
-        ctx.send("You are resting. Stand up first.")
+    refused = unmet(ctx.game, ch, Need.STANDING)  # abilities are used standing; items resting too
+    if refused is not None:
+        ctx.send(refused.refusal)
         return
     target: Character | Mob | None = None
     if rest:
@@ -235,41 +168,14 @@ def use(ctx: Context) -> None:
         if target is None:
             ctx.send(f"There is no '{rest[0][:30]}' here.")
             return
-    elif template.effect == "damage":
-        target = next(iter(foes_of(ctx.game, ch)), None) if ch.fighting is None \
-            else ch.fighting
-    problem = _unsuitable(ability, template, ch, target)
-    if problem:
-        ctx.send(problem)
+    try:
+        outcome = use_ability(ctx.game, ch, ability, template, target, time.time())
+    except GameError as exc:
+        ctx.send(exc.message)
         return
-    problem = rules_of.refusal(ch, ability, template, now)
-    if problem:
-        ctx.send(problem)
-        return
-    size = rules_of.size_for(ch, ability, template, catalogue, now)
-    rules_of.spend(ch, ability, template, now)
-    if rules_of.teaches(template, _apply(ctx, ability, template, target, size, now)):
-        grant(ctx.game, ch, ability, 1)
-
-
-def _unsuitable(ability: Ability, template: AbilityTemplate, ch: Character,
-                target: Character | Mob | None) -> str | None:
-    """Why ability cannot go to target, or None."""
-    name = ability.ability_name
-    if target is None and template.effect == "damage":
-        return (f"You are not fighting anything. To strike a monster, "
-                f"use {name} <monster>.")
-    if isinstance(target, Mob):
-        if template.effect != "damage":
-            return f"{name} is not for monsters."
-        if target.template.peaceful:
-            return f"{upper_first(target.name)} is not someone to fight."
-    elif target is not None and template.effect == "damage":
-        return (f"You will not turn {name} on {'yourself' if target is ch else target.name}; "
-                "save it for the monsters.")
-    elif target not in (None, ch) and template.effect in ("buff", "utility"):
-        return f"{name} can only be used on yourself."
-    return None
+    if outcome.moved:
+        show_room(ctx)  # where the recall took you, before what the use taught
+    learn(ctx.game, ch, ability, template, outcome)
 
 
 def _use_item(ctx: Context, text: str) -> None:

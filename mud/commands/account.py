@@ -14,9 +14,8 @@ import psycopg
 from mud import auth
 from mud.auth import HashingBusy
 from mud.commands.context import Context
-from mud.commands.moderation import DATABASE_AWAY
 from mud.commands.registry import command
-from mud.store.audit import AuditEntry
+from mud.ops.base import DATABASE_AWAY, acting, record
 from mud.store.players import Account
 
 log = logging.getLogger("mud.commands")
@@ -47,8 +46,8 @@ async def password(ctx: Context) -> None:
         ctx.outcome = "error"
         raise
     finally:
-        ctx.server.audit.record(AuditEntry(account.username, ctx.ch.name, ctx.session.role,
-                                           "password", account.username, "", ctx.outcome))
+        record(ctx.server.audit, acting(ctx.session), "password", "", account.username,
+               ctx.outcome)
 
 
 async def _change_password(ctx: Context, account: Account) -> None:

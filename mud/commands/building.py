@@ -1,5 +1,5 @@
 """Building the world from inside the game: digging rooms, describing, renaming and linking
-them, changing item templates, and the wizard's `reload world`.
+them, changing item templates (`reload world` is a staff operation: mud.ops.world).
 
 A builder's change is written to the world overlay in PostgreSQL first and put into the live
 world only once it is saved, so a failed write changes nothing. Changes are made one at a time
@@ -20,7 +20,7 @@ import psycopg
 
 from mud.commands.context import Context
 from mud.commands.registry import command
-from mud.reload import reload_world, world_changes
+from mud.reload import world_changes
 from mud.store.overlay import OverlayRepository
 from mud.world.loader import DIRECTIONS, OPPOSITE, RoomTemplate
 from mud.world.overlay import (
@@ -284,22 +284,3 @@ async def iedit(ctx: Context) -> None:
         _tell_others(ctx)
     shown = ", ".join(value) if field == "keywords" else value
     ctx.send(f"Item {item_id}: {field} is now {shown}.")
-
-
-@command("reload", role="wizard", category="wizard")
-async def reload(ctx: Context) -> None:
-    """Reload world data (the files and the builders' changes) without a restart.
-
-    Usage: reload world
-    Players stay where they are; anyone whose room is gone is moved to a safe room. If the
-    files have problems, nothing changes and you see them.
-    """
-    if ctx.args.strip().lower() != "world":
-        ctx.refuse("Usage: reload world")
-        return
-    ctx.target = "world"
-    report = await reload_world(ctx.server)
-    if report.ok:
-        ctx.send(str(report))
-    else:
-        ctx.refuse(str(report))

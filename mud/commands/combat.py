@@ -7,7 +7,7 @@ import time
 
 from mud.commands.context import Context
 from mud.commands.info import show_room
-from mud.commands.registry import command
+from mud.commands.registry import Need, command
 from mud.commands.targets import select_monsters
 from mud.game import combat, skills
 from mud.game.fighting import disengage, engage, foes_of, size_up
@@ -115,15 +115,12 @@ def _forage_chance(level: int) -> float:
     return min(0.9, 0.3 + 0.05 * level)
 
 
-@command("forage", "gather", category="items")
+@command("forage", "gather", category="items", needs=Need.NOT_FIGHTING)
 def forage(ctx: Context) -> None:
     """Search the surroundings for useful plants (herbalism). Costs a little stamina."""
     ch, game, room = ctx.ch, ctx.game, ctx.room
     if not room.template.forage:
         ctx.send("Nothing useful grows here.")
-        return
-    if ch.fighting is not None:
-        ctx.send("Not in the middle of a fight!")
         return
     if ch.stamina < FORAGE_COST:
         ctx.send("You are too tired to search.")

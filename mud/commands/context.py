@@ -12,8 +12,7 @@ from mud.game.state import FloorItem, Game, Room
 from mud.net.wrap import WORLD_TEXT_WIDTH, reflow, wrap
 
 if TYPE_CHECKING:
-    from mud.app import MudServer
-    from mud.session import Session
+    from mud.commands.host import PlayerSession, Server
 
 
 @dataclass(frozen=True)
@@ -27,12 +26,13 @@ class Confirmation:
 
 @dataclass
 class Context:
-    server: MudServer
-    session: Session
+    server: Server
+    session: PlayerSession
     ch: Character
     args: str
     target: str = ""  # what a privileged command acted on, for the audit log
     outcome: str = "ok"  # how it ended, for the audit log
+    audited: bool = False  # a staff operation (mud.ops) has written the audit row itself
 
     def refuse(self, message: str) -> None:
         """Tell the caller why nothing was done (and record it, for privileged commands)."""

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING
 
 from mud.commands import REGISTRY
 from mud.commands.context import Confirmation, Context
-from mud.commands.movement import walk
-from mud.commands.registry import Ambiguous
-from mud.store.audit import AuditEntry
+from mud.commands.movement import MOVING, walk
+from mud.commands.registry import Ambiguous, Command, Need, unmet
+from mud.ops.base import acting, record
 
 if TYPE_CHECKING:
-    from mud.app import MudServer
+    from mud.commands.host import PlayerSession, Server
     from mud.game.model import Character
-    from mud.session import Session
 
 log = logging.getLogger("mud.commands")
 
@@ -31,49 +30,76 @@ def split_command(line: str) -> tuple[str, str]:
     return word, rest.strip()
 
 
-async def interpret(server: MudServer, session: Session, line: str) -> None:
+async def interpret(server: Server, session: PlayerSession, line: str) -> None:
+    """Run line: answer the pending question, or refuse what the caller's state does not allow
+    (a command's needs, checked here and only here), or walk, or run the command."""
     ch = session.character
     assert ch is not None
-    quitting = line.lower().split()[:1] == ["quit"]
-    if ch.frozen and not quitting:
-        session.send("You are frozen solid and cannot do anything until a wizard thaws you.")
+    word, args = split_command(line)
+    ctx = Context(server, session, ch, args)
+    found = _find(ctx, word)
+    refused = unmet(ctx.game, ch, _needs(found))
+    if refused is Need.THAWED:
+        session.send(refused.refusal)
         _cancel(session)  # a frozen character answers no question, now or once thawed
         return
+    quitting = line.lower().split()[:1] == ["quit"]
     if session.pending is not None and await _answer(session, session.pending, ch, line,
                                                      quitting):
         return
-    word, args = split_command(line)
-    ctx = Context(server, session, ch, args)
-    cmd = REGISTRY.exact(word, session.role)
-    if cmd is None and word.lower() in ctx.room.template.exits:
-        walk(ctx, word.lower())
+    if isinstance(found, Ambiguous):
+        session.send(f"'{word[:30]}' could mean: {', '.join(found.names)}.")
         return
-    try:
-        cmd = cmd or REGISTRY.resolve(word, session.role)
-    except Ambiguous as exc:
-        session.send(f"'{word[:30]}' could mean: {', '.join(exc.names)}.")
-        return
-    if cmd is None:
+    if found is None:
         session.send(f"Unknown command '{word[:30]}'. Type help.")
         return
-    server.stats.commands += 1
+    if isinstance(found, Command):
+        server.stats.commands += 1
+    if refused is not None:
+        session.send(refused.refusal)
+        return
+    if isinstance(found, str):
+        walk(ctx, found)
+        return
+    cmd = found
     succeeded = await _run(session, cmd.name, ch, line, lambda: cmd.handler(ctx))
-    if cmd.role != "player":  # every privileged command is audited, here and only here
-        account = session.account.username if session.account else "-"
-        server.audit.record(AuditEntry(
-            account, ch.name, session.role, cmd.name,
-            ctx.target or (args.split()[0] if args else ""), args[:500],
-            ctx.outcome if succeeded else "error"))
+    # every privileged command is audited once: here, unless it ran a staff operation, which
+    # audits itself (mud.ops)
+    if cmd.role != "player" and not ctx.audited:
+        record(server.audit, acting(session), cmd.name, args, ctx.target,
+               ctx.outcome if succeeded else "error")
 
 
-def _cancel(session: Session) -> None:
+def _find(ctx: Context, word: str) -> Command | str | Ambiguous | None:
+    """What word names: a command by its name or alias, else an exit of the room typed alone,
+    else the one command it begins; Ambiguous when it begins several, None when none."""
+    role = ctx.session.role
+    cmd = REGISTRY.exact(word, role)
+    if cmd is None and word.lower() in ctx.room.template.exits:
+        return word.lower()
+    try:
+        return cmd or REGISTRY.resolve(word, role)
+    except Ambiguous as exc:
+        return exc
+
+
+def _needs(found: Command | str | Ambiguous | None) -> Need:
+    """What running found asks of the caller: a command's declared needs, walking's for an
+    exit; not to be frozen, as every command but quit asks, even for a word that runs nothing
+    (frozen, you are told so)."""
+    if isinstance(found, Command):
+        return found.needs
+    return Need.THAWED | MOVING if isinstance(found, str) else Need.THAWED
+
+
+def _cancel(session: PlayerSession) -> None:
     """Drop the question waiting for an answer, if there is one, and say so."""
     pending, session.pending = session.pending, None
     if pending is not None:
         session.send(f"{pending.what.capitalize()} cancelled.")
 
 
-async def _answer(session: Session, pending: Confirmation, ch: Character, line: str,
+async def _answer(session: PlayerSession, pending: Confirmation, ch: Character, line: str,
                   quitting: bool) -> bool:
     """Take line as the answer to pending: yes runs it, no cancels it, quit cancels it and
     goes on to quit; anything else asks again, so that a typo neither cancels nor runs as a
@@ -89,7 +115,7 @@ async def _answer(session: Session, pending: Confirmation, ch: Character, line: 
     return not quitting
 
 
-async def _run(session: Session, name: str, ch: Character, line: str,
+async def _run(session: PlayerSession, name: str, ch: Character, line: str,
                call: Callable[[], Awaitable[None] | None]) -> bool:
     """Run a handler; a bug in one is logged and reported, never fatal to the session.
     False when it failed."""

@@ -1,8 +1,8 @@
 """Equipment and using things up: wear, wield, remove, equipment, eat, drink, examine.
 
-A worn item is an inventory row whose `slot` holds its slot's index in SLOTS (mud.world.items);
-setting or clearing it marks Part.INVENTORY so the saver writes the row. The rules of what a
-worn item gives are mud.game.equipment's; containers' are mud.game.containers'.
+The rules of putting things on and taking them off, and of what a worn item gives, are
+mud.game.equipment's; containers' are mud.game.containers'. These handlers find the item the
+player names, call the rule and tell what happened.
 """
 
 from __future__ import annotations
@@ -14,9 +14,20 @@ from mud.commands.context import Context
 from mud.commands.registry import command
 from mud.commands.targets import TargetSpec, select
 from mud.game import containers, rules
-from mud.game.equipment import armour, attack, durability_left, is_broken, restores_nothing, worn
+from mud.game.equipment import (
+    armour,
+    attack,
+    durability_left,
+    equip,
+    is_broken,
+    restores_nothing,
+    slot_of,
+    unequip,
+    worn,
+)
+from mud.game.errors import GameError
 from mud.game.fighting import attack_damage
-from mud.game.model import Character, InventoryItem, Part
+from mud.game.model import InventoryItem
 from mud.game.state import FloorItem
 from mud.text import counted, upper_first
 from mud.world.essences import AbilityTemplate
@@ -44,23 +55,11 @@ def _wear_label(row: Thing, template: ItemTemplate) -> str:
     return f"{template.name} ({max(left, 0)}/{template.durability}){_broken(row, template)}"
 
 
-def _slot_of(row: InventoryItem) -> str | None:
-    return SLOTS[row.slot] if row.slot is not None and 0 <= row.slot < len(SLOTS) else None
-
-
 def _find_worn(ctx: Context, spec: TargetSpec) -> list[InventoryItem]:
     return select(list(worn(ctx.ch).values()), spec, ctx.item_words)
 
 
 # -- wearing and wielding -------------------------------------------------------------------
-
-
-def _one_of(ch: Character, row: InventoryItem) -> InventoryItem:
-    """The row itself, or one split off a row holding several (never the case for world items)."""
-    if row.quantity == 1:
-        return row
-    ch.remove_item(row, 1)
-    return ch.add_item(row.item_id, 1, False, row.metadata)
 
 
 def _equip(ctx: Context, verb: str) -> None:
@@ -74,37 +73,23 @@ def _equip(ctx: Context, verb: str) -> None:
         already = _find_worn(ctx, spec)
         if already and spec.keyword is not None:
             name = ctx.game.item(already[0].item_id).name
-            doing = "wielding" if _slot_of(already[0]) == "wield" else "wearing"
+            doing = "wielding" if slot_of(already[0]) == "wield" else "wearing"
             ctx.send(f"You are already {doing} {name}.")
         else:
             ctx.send("You are not carrying anything." if spec.keyword is None
                      else f"You don't have any '{spec.keyword}'.")
         return
-    row = found[0]
-    template = ctx.game.item(row.item_id)
-    wanted = "weapon" if verb == "wield" else "armour"
-    if template.kind != wanted or template.stackable or template.slot_index is None:
-        hint = {"weapon": "; try wield", "armour": "; try wear"}.get(template.kind, "")
-        ctx.send(f"You can't {verb} {template.name}{hint}.")
+    try:
+        done = equip(ch, found[0], ctx.game.world.items, verb)
+    except GameError as exc:
+        ctx.send(exc.message)
         return
-    slot = template.slot
-    old = worn(ch).get(slot)
-    before = len(ch.carried)
-    after = before - (1 if row.quantity == 1 else 0) + (1 if old is not None else 0)
-    if old is not None and after > max(before, ch.inventory_capacity):
-        old_name = ctx.game.item(old.item_id).name
-        ctx.send(f"Your pack has no room for {old_name} ({before}/{ch.inventory_capacity} "
-                 f"stacks), so you can't swap it for {template.name}.")
-        return
-    room = ctx.room
-    if old is not None:
-        old_name = ctx.game.item(old.item_id).name
-        old.slot = None
+    room, piece, template = ctx.room, done.piece, done.template
+    if done.displaced is not None:
+        old_name = done.displaced[1].name
         ctx.send(f"You put {old_name} back in your pack.")
         ctx.game.tell_room(room, f"{ch.name} puts away {old_name}.", exclude=[ch])
-    piece = _one_of(ch, row)
-    piece.slot = template.slot_index
-    ch.mark(Part.INVENTORY)
+    slot = template.slot
     where = "" if verb == "wield" else f" {_ON.get(slot, 'on your ' + slot)}"
     ctx.send(f"You {verb} {template.name}{_broken(piece, template)}{where}.")
     if is_broken(piece, template):
@@ -160,13 +145,11 @@ def remove(ctx: Context) -> None:
     room = ctx.room
     for row in found:
         template = ctx.game.item(row.item_id)
-        if len(ch.carried) >= ch.inventory_capacity:
-            ctx.send(f"Your pack is full ({len(ch.carried)}/{ch.inventory_capacity} stacks);"
-                     f" make room before you remove {template.name}.")
+        try:
+            wielded = unequip(ch, row, ctx.game.world.items) == "wield"
+        except GameError as exc:
+            ctx.send(exc.message)
             return
-        wielded = _slot_of(row) == "wield"
-        row.slot = None
-        ch.mark(Part.INVENTORY)
         if wielded:
             ctx.send(f"You stop wielding {template.name}.")
             ctx.game.tell_room(room, f"{ch.name} stops wielding {template.name}.", exclude=[ch])
@@ -317,7 +300,7 @@ def _where(thing: Thing, place: str) -> str:
         return "on the floor here"
     if place == "pack":
         return "in your pack"
-    slot = _slot_of(thing) if isinstance(thing, InventoryItem) else None
+    slot = slot_of(thing) if isinstance(thing, InventoryItem) else None
     return "wielded" if slot == "wield" else f"worn ({slot or '?'})"
 
 

@@ -1,31 +1,23 @@
-"""Wizard commands that watch and restrain: invisibility, snooping, freezing, bans, the wizlock
-and planned shutdowns. Each is audited by the dispatcher like every privileged command."""
+"""Wizard commands that watch and restrain: invisibility, snooping and freezing, audited by the
+dispatcher like every privileged command; and the staff operations (mud.ops: bans, the wizlock,
+planned shutdowns, broadcast, roles, reloading the world), each the same command as on the
+operator's console, audited by the operation itself."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, TypeVar
-
-import psycopg
+from typing import TYPE_CHECKING
 
 from mud.commands.context import Context
-from mud.commands.registry import command, role_allows
+from mud.commands.registry import Handler, command, role_allows
 from mud.game.model import Character, Part
-from mud.shutdown import MAX_MINUTES, when
-from mud.store.bans import KINDS, BanError
+from mud.ops import bans, broadcast, roles, shutdown, wizlock, world
+from mud.ops.base import Operation, acting
 
 if TYPE_CHECKING:
-    from mud.session import Session
-
-log = logging.getLogger("mud.commands")
-
-T = TypeVar("T")
-
-DATABASE_AWAY = "The database cannot be reached just now, so nothing has changed. Try again soon."
+    from mud.commands.host import PlayerSession
 
 
-def _below_me(ctx: Context, name: str, verb: str) -> tuple[Character, Session | None] | None:
+def _below_me(ctx: Context, name: str, verb: str) -> tuple[Character, PlayerSession | None] | None:
     """A character here whose account's role is below the caller's, and its session (None when
     link-dead); None, told why, otherwise."""
     ch = ctx.game.find_online(name) if name else None
@@ -123,101 +115,28 @@ def _set_frozen(ctx: Context, ch: Character, frozen: bool) -> None:
     ctx.send(f"{ch.name} is {'frozen' if frozen else 'thawed'}.")
 
 
-async def _changing_bans(ctx: Context, change: Awaitable[T]) -> T | None:
-    """The outcome of a change to the bans; None, the wizard told why, when it failed."""
-    try:
-        return await change
-    except BanError as exc:
-        ctx.refuse(str(exc))
-    except psycopg.Error as exc:
-        log.error("event=ban_failed error=%r", str(exc))
-        ctx.refuse(DATABASE_AWAY)
-    return None
+def _front_end(op: Operation) -> Handler:
+    """The wizard command of a staff operation: run it as the caller and show what came of it
+    (the operation has audited it)."""
 
-
-@command("ban", role="wizard", category="wizard")
-async def ban(ctx: Context) -> None:
-    """Bar an account, a character name or an address (or network) from the game.
-
-    Anyone it covers is disconnected, saved. `bans` lists them.
-
-    Usage: ban <account | character | address> <name or address> [reason]
-    """
-    kind, _, rest = ctx.args.partition(" ")
-    value, _, reason = rest.strip().partition(" ")
-    if kind.lower() not in KINDS or not value:
-        ctx.refuse("Usage: ban <account | character | address> <name or address> [reason]")
-        return
-    ctx.target = f"{kind.lower()} {value}"
-    done = await _changing_bans(ctx, ctx.server.ban(kind.lower(), value, reason.strip(),
-                                                    ctx.ch.name))
-    if done is None:
-        return
-    entry, kicked = done
-    ctx.send(f"Banned {entry.kind} {entry.value}"
-             + (f" ({entry.reason})" if entry.reason else "")
-             + f"; {kicked} connection(s) closed.")
-
-
-@command("unban", role="wizard", category="wizard")
-async def unban(ctx: Context) -> None:
-    """Lift a ban. Usage: unban <account | character | address> <name or address>"""
-    words = ctx.args.split()
-    if len(words) != 2 or words[0].lower() not in KINDS:
-        ctx.refuse("Usage: unban <account | character | address> <name or address>")
-        return
-    ctx.target = f"{words[0].lower()} {words[1]}"
-    removed = await _changing_bans(ctx, ctx.server.unban(words[0].lower(), words[1]))
-    if removed is None:
-        return
-    if removed:
-        ctx.send(f"The ban on {words[0].lower()} {words[1]} is lifted.")
-    else:
-        ctx.refuse(f"There is no ban on {words[0].lower()} {words[1][:60]}.")
-
-
-@command("bans", role="wizard", category="wizard")
-def bans(ctx: Context) -> None:
-    """List the bans in force."""
-    entries = ctx.server.bans.all()
-    ctx.send("\n".join([f"{len(entries)} ban(s):", *(b.line() for b in entries)]))
-
-
-@command("wizlock", role="wizard", category="wizard")
-def wizlock(ctx: Context) -> None:
-    """Close the game to players and builders (wizards may still log in), or open it again.
-
-    Players already in stay. Usage: wizlock [on | off]
-    """
-    word = ctx.args.strip().lower()
-    if word not in ("", "on", "off"):
-        ctx.refuse("Usage: wizlock [on | off]")
-        return
-    if word:
-        ctx.server.set_wizlock(word == "on")
-    ctx.send("The game is wizlocked: only wizards and admins may log in." if ctx.server.wizlock
-             else "The game is open to everyone.")
-
-
-@command("shutdown", role="wizard", category="wizard")
-def shutdown(ctx: Context) -> None:
-    """Shut this server down after a countdown that warns every player; everything is saved.
-
-    Usage: shutdown <minutes | now> [reason]      shutdown cancel
-    """
-    word, _, reason = ctx.args.strip().partition(" ")
-    planner = ctx.server.shutdowns
-    if word.lower() == "cancel":
-        if not planner.cancel(ctx.ch.name):
-            ctx.refuse("No shutdown is planned.")
+    async def run(ctx: Context) -> None:
+        result = await op(ctx.server.staff, acting(ctx.session), ctx.args)
+        ctx.audited = True
+        if result.ok:
+            ctx.send(result.text)
         else:
-            ctx.send("The shutdown is cancelled.")
-        return
-    try:
-        minutes = 0.0 if word.lower() == "now" else float(word)
-        ctx.send(planner.schedule(minutes, reason.strip()[:200], ctx.ch.name))
-    except ValueError:
-        left = planner.seconds_left()
-        ctx.refuse((f"A shutdown is planned in {when(left)}. " if left is not None else "")
-                   + f"Usage: shutdown <minutes, 0-{MAX_MINUTES} | now> [reason]; "
-                     "shutdown cancel")
+            ctx.refuse(result.text)
+
+    run.__doc__ = op.help
+    return run
+
+
+def _register(role: str, *ops: Operation) -> None:
+    """The operations' wizard commands, for role and above (their category in help)."""
+    for op in ops:
+        command(op.name, role=role, category=role)(_front_end(op))
+
+
+_register("wizard", bans.ban, bans.unban, bans.bans, wizlock.wizlock, shutdown.shutdown,
+          broadcast.broadcast, world.reload)
+_register("admin", roles.promote, roles.demote)

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from mud.commands.context import Context
 from mud.commands.info import show_room
-from mud.commands.registry import command
-from mud.game.fighting import foes_of
+from mud.commands.registry import Need, command
 from mud.world.loader import OPPOSITE
+
+MOVING = Need.STANDING | Need.NOT_FIGHTING  # what walking asks, by command or by exit name
 
 
 def walk(ctx: Context, exit_name: str) -> None:
+    """Leave through exit_name; the dispatcher has checked that the caller may (MOVING)."""
     room = ctx.room
     destination = room.template.exits.get(exit_name)
     if destination is None:
         ctx.send("You can't go that way.")
         return
     ch = ctx.ch
-    if ch.resting:
-        ctx.send("You are resting. Stand up first.")
-        return
-    if foes_of(ctx.game, ch):
-        ctx.send("You are fighting! Flee first.")
-        return
     ctx.game.tell_room(room, f"{ch.name} leaves {exit_name}.", exclude=[ch], actor=ch)
     arrived = ctx.game.move(ch, destination)
     came_from = OPPOSITE.get(exit_name)
@@ -35,14 +31,14 @@ def _direction(name: str, alias: str) -> None:
         walk(ctx, name)
 
     go_direction.__doc__ = f"Walk {name}."
-    command(name, alias, category="movement")(go_direction)
+    command(name, alias, category="movement", needs=MOVING)(go_direction)
 
 
 for _name in ("north", "south", "east", "west", "up", "down"):
     _direction(_name, _name[0])
 
 
-@command("go", category="movement")
+@command("go", category="movement", needs=MOVING)
 def go(ctx: Context) -> None:
     """Walk through an exit by its name: go gate. Custom exits can also be typed alone."""
     if not ctx.args:
@@ -51,15 +47,12 @@ def go(ctx: Context) -> None:
     walk(ctx, ctx.args.split()[0].lower())
 
 
-@command("rest", "sit", category="movement")
+@command("rest", "sit", category="movement", needs=Need.NOT_FIGHTING)
 def rest(ctx: Context) -> None:
     """Sit down and rest: your health, mana and stamina return three times as fast."""
     ch = ctx.ch
     if ch.resting:
         ctx.send("You are already resting.")
-        return
-    if foes_of(ctx.game, ch):
-        ctx.send("Not while you are fighting!")
         return
     ch.resting = True
     ctx.send("You sit down and rest.")

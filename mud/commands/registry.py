@@ -1,7 +1,10 @@
 """One registry of commands, filled by the @command decorator.
 
-Each command names itself, its aliases and the role it needs; the role check lives here and
-nowhere else, and commands above a caller's role are invisible to it (help, prefix matching).
+Each command names itself, its aliases, the role it needs and what it asks of its caller's state
+(its needs: standing, not fighting, not frozen, as tbaMUD's minimum position). The role check
+lives here and nowhere else, and commands above a caller's role are invisible to it (help,
+prefix matching); the needs are defined here, each with its one refusal, and the dispatcher
+checks them before the handler runs.
 """
 
 from __future__ import annotations
@@ -9,16 +12,58 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from enum import Flag, auto
+from typing import TYPE_CHECKING, NamedTuple
 
+from mud.game.fighting import foes_of
 from mud.roles import ROLES, role_allows
 
-__all__ = ["REGISTRY", "ROLES", "Ambiguous", "Command", "command", "role_allows"]
+__all__ = ["REGISTRY", "ROLES", "Ambiguous", "Command", "Need", "command", "role_allows",
+           "unmet"]
 
 if TYPE_CHECKING:
     from mud.commands.context import Context
+    from mud.game.model import Character
+    from mud.game.state import Game
 
 Handler = Callable[["Context"], "Awaitable[None] | None"]
+
+
+class Need(Flag):
+    """What a command asks of its caller's state; checked in this order."""
+
+    NONE = 0
+    THAWED = auto()  # not frozen by a wizard: asked by every command not declared while_frozen
+    STANDING = auto()  # not resting
+    NOT_FIGHTING = auto()  # no monster fights the caller where it stands
+
+    @property
+    def refusal(self) -> str:
+        """What the caller is told when this need is not met."""
+        return _REQUIREMENTS[self].refusal
+
+
+class _Requirement(NamedTuple):
+    met: Callable[[Game, Character], bool]
+    refusal: str
+    help: str  # how `help <command>` names it, after "Not "; "" when help leaves it unsaid
+
+
+_REQUIREMENTS = {
+    Need.THAWED: _Requirement(
+        lambda game, ch: not ch.frozen,
+        "You are frozen solid and cannot do anything until a wizard thaws you.", ""),
+    Need.STANDING: _Requirement(
+        lambda game, ch: not ch.resting, "You are resting. Stand up first.", "while resting"),
+    Need.NOT_FIGHTING: _Requirement(
+        lambda game, ch: not foes_of(game, ch), "Not in the middle of a fight! Flee first.",
+        "in a fight"),
+}
+
+
+def unmet(game: Game, ch: Character, needs: Need) -> Need | None:
+    """The first of needs that ch does not meet, or None when it meets them all."""
+    return next((need for need in needs if not _REQUIREMENTS[need].met(game, ch)), None)
 
 
 @dataclass(frozen=True)
@@ -28,10 +73,14 @@ class Command:
     role: str
     category: str
     handler: Handler
+    needs: Need = Need.THAWED
 
     @property
     def help(self) -> str:
-        return inspect.cleandoc(self.handler.__doc__ or "No help yet.")
+        """The handler's docstring, and a line on what the command asks of its caller."""
+        text = inspect.cleandoc(self.handler.__doc__ or "No help yet.")
+        limits = [_REQUIREMENTS[need].help for need in self.needs if _REQUIREMENTS[need].help]
+        return f"{text}\n\nNot {' or '.join(limits)}." if limits else text
 
     @property
     def summary(self) -> str:
@@ -88,14 +137,18 @@ class Registry:
 REGISTRY = Registry()
 
 
-def command(name: str, *aliases: str, role: str = "player",
-            category: str = "general") -> Callable[[Handler], Handler]:
-    """Register the decorated handler; its docstring is its help (first line: the summary)."""
+def command(name: str, *aliases: str, role: str = "player", category: str = "general",
+            needs: Need = Need.NONE, while_frozen: bool = False
+            ) -> Callable[[Handler], Handler]:
+    """Register the decorated handler; its docstring is its help (first line: the summary).
+    needs: what it asks besides not being frozen, which every command asks unless
+    while_frozen."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
+    declared = needs if while_frozen else needs | Need.THAWED
 
     def register(handler: Handler) -> Handler:
-        REGISTRY.add(Command(name, aliases, role, category, handler))
+        REGISTRY.add(Command(name, aliases, role, category, handler, declared))
         return handler
 
     return register

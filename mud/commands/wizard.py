@@ -1,7 +1,7 @@
 """Wizard and admin commands: moving people about, making and clearing things, looking inside
-everything, setting numbers, restoring, forcing, speaking to everyone, connections, roles and
-the audit log. The role each needs is declared here; the registry checks it and the dispatcher
-audits every use (mud.commands.dispatch)."""
+everything, setting numbers, restoring, forcing, echoing, connections and the audit log. The
+role each needs is declared here; the registry checks it and the dispatcher audits every use
+(mud.commands.dispatch). Broadcast and roles are staff operations (mud.commands.moderation)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from mud.commands.context import Context
 from mud.commands.info import show_room
-from mud.commands.registry import ROLES, command, role_allows
+from mud.commands.registry import command, role_allows
 from mud.game import rules
 from mud.game.abilities import awaken
 from mud.game.fighting import disengage
@@ -318,17 +318,6 @@ def gecho(ctx: Context) -> None:
     ctx.game.tell_all(ctx.args)
 
 
-@command("broadcast", role="wizard", category="wizard")
-async def broadcast(ctx: Context) -> None:
-    """A notice to every player on every server. Usage: broadcast <text>"""
-    if not ctx.args:
-        ctx.refuse("Broadcast what?")
-        return
-    if not await ctx.server.broadcast(ctx.args):
-        ctx.send("(Only this server: the others cannot be reached just now.)")
-        ctx.outcome = "ok: this server only"
-
-
 @command("users", role="wizard", category="wizard")
 def users(ctx: Context) -> None:
     """The connections to this server: address, character, idle time, client, state."""
@@ -337,38 +326,6 @@ def users(ctx: Context) -> None:
              + (f"  ({c['account']}, {c['role']})" if c["account"] else "")
              for c in ctx.server.connections()]
     ctx.send(f"{len(lines)} connection(s):\n" + "\n".join(lines))
-
-
-async def _set_role(ctx: Context, usage: str, promote: bool) -> None:
-    words = ctx.args.split()
-    if len(words) != 2 or words[1].lower() not in ROLES:
-        ctx.refuse(usage)
-        return
-    username, role = words[0], words[1].lower()
-    ctx.target = username
-    account = await ctx.server.players.by_username(username)
-    if account is None:
-        ctx.refuse(f"There is no account named '{username[:30]}'.")
-        return
-    going_up = ROLES.index(role) > ROLES.index(account.role)
-    if going_up != promote or role == account.role:
-        ctx.refuse(f"{account.username} is {account.role}; that would not be a "
-                   f"{'promotion' if promote else 'demotion'}.")
-        return
-    await ctx.server.set_role(account.username, role)
-    ctx.send(f"{account.username} is now {role}.")
-
-
-@command("promote", role="admin", category="admin")
-async def promote(ctx: Context) -> None:
-    """Raise an account's role. Usage: promote <account> <builder|wizard|admin>"""
-    await _set_role(ctx, "Usage: promote <account> <builder|wizard|admin>", promote=True)
-
-
-@command("demote", role="admin", category="admin")
-async def demote(ctx: Context) -> None:
-    """Lower an account's role. Usage: demote <account> <player|builder|wizard>"""
-    await _set_role(ctx, "Usage: demote <account> <player|builder|wizard>", promote=False)
 
 
 @command("audit", role="admin", category="admin")

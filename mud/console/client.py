@@ -15,11 +15,12 @@ Exit codes: 0 every command succeeded; 1 a command was refused or failed (`statu
 the database or Redis is down); 2 the console could not be reached (the message says whether
 the server seems to be running and which socket was tried).
 
-Commands (`help` lists them, `help <command>` shows one): status, sessions, kick, broadcast,
-save, shutdown [--in minutes] [reason] (and shutdown --cancel), reload-world, promote, ban,
-unban, bans, create-admin. `create-admin <username> [email]` is how the first admin is made: a new
-account gets a random password, printed once. Every command but help is written to the audit log
-as account "console", role admin.
+Commands (`help` lists them, `help <command>` shows one): status, sessions, save, create-admin,
+reset-password, and the staff operations (mud.ops), with the wizard commands' syntax where both
+have one: kick, broadcast, shutdown <minutes | now> [reason] (and shutdown cancel), reload
+world, promote, demote, wizlock, ban, unban, bans. `create-admin <username> [email]` is how the
+first admin is made: a new account gets a random password, printed once. Every command but help
+is written to the audit log as account "console", role admin.
 """
 
 from __future__ import annotations

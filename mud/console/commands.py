@@ -1,46 +1,45 @@
-"""The operator console's commands. Each one parses its arguments, calls the server and returns a
-Result: whether it worked, text for a person and data for a script. Console.run audits every
-command but `help` as account "console", role admin."""
+"""The operator console's commands. Each returns a Result: whether it worked, text for a person
+and data for a script. The staff operations (mud.ops: kick, broadcast, shutdown, reload, roles,
+wizlock, bans) are the wizards' commands of the same names, with the same syntax and wording;
+the others (status, sessions, save, create-admin, reset-password) are the console's own. Every
+command but `help` is audited once, as account "console", role admin: an operation audits
+itself, the console's own commands are run the same way (mud.ops.base.perform)."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
-import math
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mud.auth import email_problem, username_problem
-from mud.reload import reload_world as reload
-from mud.roles import ROLES
-from mud.store.audit import AuditEntry
-from mud.store.bans import KINDS, BanError
+from mud.ops import OPERATIONS
+from mud.ops.base import CONSOLE, Operation, Result, perform
+from mud.ops.roles import set_role
 from mud.store.players import AccountExists
 
 if TYPE_CHECKING:
-    from mud.app import MudServer
+    from psycopg_pool import AsyncConnectionPool
+
+    from mud.auth import Passwords
+    from mud.cluster.bus import Bus
+    from mud.cluster.throttle import SharedLoginThrottle
+    from mud.game.state import Game
+    from mud.monitor import LagMonitor
+    from mud.ops.staff import Staff
+    from mud.store.players import PlayerRepository
+    from mud.store.saver import Saver
+
+__all__ = ["COMMANDS", "Console", "Host", "Result"]
 
 log = logging.getLogger("mud.console")
 
 HEALTH_TIMEOUT = 2.0  # seconds a database health check may take before it counts as down
-KICK_REASON = "You have been disconnected by the game's operator."
 CHANGE_IT = "Log in and type password in the game to change it."
-
-
-@dataclass
-class Result:
-    ok: bool
-    text: str
-    data: dict[str, Any] = field(default_factory=dict)
-    target: str = ""  # what the command acted on, for the audit log
-
-    def reply(self) -> dict[str, Any]:
-        return {"ok": self.ok, "text": self.text, "data": self.data}
-
+ALIASES = {"reload-world": "reload world"}  # older forms, still understood
 
 Handler = Callable[["Console", str], Awaitable[Result]]
 
@@ -50,49 +49,77 @@ class ConsoleCommand:
     name: str
     usage: str
     summary: str
-    handler: Handler
+    run: Handler  # audits the command (but `help`)
 
 
 COMMANDS: dict[str, ConsoleCommand] = {}
 
 
-def console_command(name: str, usage: str) -> Callable[[Handler], Handler]:
-    """Register a handler; the first line of its docstring is its summary in `help`."""
+def console_command(name: str, usage: str, audited: bool = True
+                    ) -> Callable[[Handler], Handler]:
+    """Register one of the console's own commands; the first line of its docstring is its
+    summary in `help`."""
 
     def register(handler: Handler) -> Handler:
         summary = (handler.__doc__ or "").strip().splitlines()[0]
-        COMMANDS[name] = ConsoleCommand(name, usage, summary, handler)
+
+        async def run(console: Console, args: str) -> Result:
+            return await perform(console.staff.audit, CONSOLE, name, args,
+                                 lambda: handler(console, args))
+
+        COMMANDS[name] = ConsoleCommand(name, usage, summary, run if audited else handler)
         return handler
 
     return register
 
 
-class Console:
-    """The console of one server: runs commands and audits them."""
+def _by_the_console(op: Operation) -> Handler:
+    """A staff operation as a console command: run by the console (the operation audits it)."""
 
-    def __init__(self, server: MudServer) -> None:
+    async def run(console: Console, args: str) -> Result:
+        return await op(console.staff, CONSOLE, args)
+
+    return run
+
+
+class Counters(Protocol):
+    started_at: float
+    commands: int  # game commands run
+
+
+class Host(Protocol):
+    """What the console uses of the running server (mud.app.MudServer)."""
+
+    staff: Staff
+    stats: Counters
+    saver: Saver
+    lag: LagMonitor
+    pool: AsyncConnectionPool
+    bus: Bus
+    game: Game
+    sessions: Collection[Any]
+    players: PlayerRepository
+    passwords: Passwords
+    login_throttle: SharedLoginThrottle
+
+    def connections(self) -> list[dict[str, str | int | None]]: ...
+
+
+class Console:
+    """The console of one server: runs its commands."""
+
+    def __init__(self, server: Host) -> None:
         self.server = server
+        self.staff = server.staff
         self._sample = (server.stats.started_at, server.stats.commands)
 
     async def run(self, name: str, args: str) -> Result:
+        name, _, before = ALIASES.get(name.lower(), name).partition(" ")
         cmd = COMMANDS.get(name.lower())
         if cmd is None:
             return Result(False, f"Unknown console command '{name[:30]}'. Type help for the "
                                  "list.")
-        args = args.strip()
-        try:
-            result = await cmd.handler(self, args)
-            outcome = "ok" if result.ok else f"refused: {result.text}"
-        except Exception:
-            log.exception("event=console_command_failed command=%s args=%r", cmd.name, args[:200])
-            result = Result(False, f"{cmd.name} failed with an internal error; the server log "
-                                   "has the details.")
-            outcome = "error"
-        if cmd.name != "help":
-            self.server.audit.record(AuditEntry(
-                "console", "-", "admin", cmd.name,
-                result.target or (args.split()[0] if args else ""), args[:500], outcome[:500]))
-        return result
+        return await cmd.run(self, f"{before} {args}".strip())
 
     def commands_per_second(self) -> tuple[float, float]:
         """Game commands per second since the previous call (or since start-up), and over how
@@ -122,7 +149,7 @@ def _duration(seconds: float) -> str:
 
 # -- looking ------------------------------------------------------------------------------------
 
-@console_command("help", "help [command]")
+@console_command("help", "help [command]", audited=False)
 async def help_(console: Console, args: str) -> Result:
     """The console's commands, or how to use one."""
     if args:
@@ -136,7 +163,7 @@ async def help_(console: Console, args: str) -> Result:
                   {"commands": list(COMMANDS), "process": console.server.bus.process_id})
 
 
-async def _database_health(server: MudServer) -> dict[str, Any]:
+async def _database_health(server: Host) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT), server.pool.connection() as conn:
@@ -179,7 +206,7 @@ async def status(console: Console, args: str) -> Result:
             "commands_per_s": round(rate, 2), "rate_window_s": round(window, 1),
             "lag_ms_avg": round(lag_avg, 2), "lag_ms_max": round(lag_max, 2),
             "saver": saver, "database": database, "redis": {"up": redis},
-            "shutdown_in_s": server.shutdowns.seconds_left()}
+            "shutdown_in_s": console.staff.shutdowns.seconds_left()}
     rows = [("process", data["process"]),
             ("uptime", _duration(data["uptime_s"])),
             ("players", f"{data['players']} playing, {data['sessions']} connection(s)"),
@@ -206,32 +233,7 @@ async def sessions(console: Console, args: str) -> Result:
                   + "\n".join(lines), {"sessions": rows})
 
 
-# -- acting on players --------------------------------------------------------------------------
-
-@console_command("kick", "kick <character> [reason]")
-async def kick(console: Console, args: str) -> Result:
-    """Disconnect a character playing on this server (saved, as on quit)."""
-    name, _, reason = args.partition(" ")
-    if not name:
-        return _usage("kick")
-    if not await console.server.kick(name, reason.strip() or KICK_REASON):
-        return Result(False, f"No one called '{name[:20]}' is in the game on this server "
-                             "(sessions lists who is).", target=name)
-    return Result(True, f"{name.capitalize()} has been disconnected and saved.", target=name)
-
-
-@console_command("broadcast", "broadcast <text>")
-async def broadcast(console: Console, args: str) -> Result:
-    """A notice to every player on every server."""
-    if not args:
-        return _usage("broadcast")
-    everywhere = await console.server.broadcast(args)
-    here = len(console.server.game.players)
-    text = f"Sent to {here} player(s) here" + (" and to every other server." if everywhere else
-                                               "; the other servers cannot be reached just now "
-                                               "(Redis is down).")
-    return Result(True, text, {"players_here": here, "other_servers": everywhere})
-
+# -- saving -------------------------------------------------------------------------------------
 
 @console_command("save", "save")
 async def save(console: Console, args: str) -> Result:
@@ -251,59 +253,7 @@ async def save(console: Console, args: str) -> Result:
     return Result(True, f"Saved {count} character(s) in {ms} ms.", data)
 
 
-# -- the server ---------------------------------------------------------------------------------
-
-@console_command("shutdown", "shutdown [--in minutes] [reason] | shutdown --cancel")
-async def shutdown(console: Console, args: str) -> Result:
-    """Stop the server now or after a countdown that warns the players; everything is saved."""
-    planner = console.server.shutdowns
-    words = args.split(maxsplit=2)
-    if words[:1] == ["--cancel"]:
-        if planner.cancel(by="console"):
-            return Result(True, "The planned shutdown is cancelled; the players have been told.")
-        return Result(False, "No shutdown is planned.")
-    minutes = 0.0
-    if words[:1] == ["--in"]:
-        try:
-            minutes = float(words[1]) if len(words) > 1 else math.nan
-        except ValueError:
-            minutes = math.nan
-        if not math.isfinite(minutes):
-            return _usage("shutdown")
-        args = words[2] if len(words) > 2 else ""
-    reason = args.strip()
-    try:
-        text = planner.schedule(minutes, reason, by="console")
-    except ValueError as exc:
-        return Result(False, str(exc))
-    if not minutes:
-        text = "The server is shutting down now" + (f" ({reason})" if reason else "") + "."
-    return Result(True, text, {"seconds": minutes * 60})
-
-
-@console_command("reload-world", "reload-world")
-async def reload_world(console: Console, args: str) -> Result:
-    """Read the world files again and apply them to the running game (nothing changes when
-    they have problems)."""
-    report = await reload(console.server)
-    return Result(report.ok, str(report), {"problems": report.problems, "moved": report.moved})
-
-
 # -- accounts -----------------------------------------------------------------------------------
-
-@console_command("promote", "promote <account> <player|builder|wizard|admin>")
-async def promote(console: Console, args: str) -> Result:
-    """Give an account any role (it holds from its next command)."""
-    words = args.split()
-    if len(words) != 2 or words[1].lower() not in ROLES:
-        return _usage("promote")
-    username, role = words[0], words[1].lower()
-    account = await console.server.set_role(username, role)
-    if account is None:
-        return Result(False, f"There is no account named '{username[:30]}'.", target=username)
-    return Result(True, f"{account.username} is now {role}.", {"role": role},
-                  target=account.username)
-
 
 @console_command("create-admin", "create-admin <username> [email]")
 async def create_admin(console: Console, args: str) -> Result:
@@ -324,13 +274,13 @@ async def create_admin(console: Console, args: str) -> Result:
             await server.players.create(username, email, await server.passwords.hash(password))
         except AccountExists as exc:
             return Result(False, f"That {exc.field} is already registered.", target=username)
-        account = await server.set_role(username, "admin")
+        account = await set_role(console.staff, username, "admin")
         assert account is not None
         return Result(True, f"Created {account.username} as admin. Password (shown only "
                             f"once; change it after logging in): {password}\n{CHANGE_IT}",
                       {"username": account.username, "password": password, "created": True},
                       target=account.username)
-    account = await server.set_role(username, "admin")
+    account = await set_role(console.staff, username, "admin")
     if account is None:
         return Result(False, f"The account '{username[:30]}' has just gone away.", target=username)
     return Result(True, f"{account.username} already exists and is now admin (its password is "
@@ -360,45 +310,7 @@ async def reset_password(console: Console, args: str) -> Result:
                   target=account.username)
 
 
-@console_command("ban", "ban <account|character|address> <name or address> [reason]")
-async def ban(console: Console, args: str) -> Result:
-    """Refuse an account, a character or an address (or network); who it covers is
-    disconnected, on every server."""
-    words = args.split(maxsplit=2)
-    if len(words) < 2 or words[0].lower() not in KINDS:
-        return _usage("ban")
-    kind, value = words[0].lower(), words[1]
-    try:
-        banned, struck = await console.server.ban(kind, value, words[2] if len(words) > 2
-                                                  else "", by="console")
-    except BanError as exc:
-        return Result(False, str(exc), target=value)
-    return Result(True, f"Banned {kind} {banned.value}; {struck} connection(s) here closed.",
-                  {"ban": dataclasses.asdict(banned), "disconnected": struck},
-                  target=banned.value)
+# -- staff operations, the same as the wizards' commands ----------------------------------------
 
-
-@console_command("unban", "unban <account|character|address> <name or address>")
-async def unban(console: Console, args: str) -> Result:
-    """Lift a ban."""
-    words = args.split()
-    if len(words) != 2 or words[0].lower() not in KINDS:
-        return _usage("unban")
-    kind, value = words[0].lower(), words[1]
-    try:
-        removed = await console.server.unban(kind, value)
-    except BanError as exc:
-        return Result(False, str(exc), target=value)
-    if not removed:
-        return Result(False, f"There is no ban of {kind} {value[:60]} (bans lists them).",
-                      target=value)
-    return Result(True, f"The ban of {kind} {value} is lifted.", target=value)
-
-
-@console_command("bans", "bans")
-async def bans(console: Console, args: str) -> Result:
-    """Every ban in force."""
-    listed = console.server.bans.all()
-    lines = [b.line() for b in listed]
-    return Result(True, f"{len(listed)} ban(s)" + (":\n" if listed else ".") + "\n".join(lines),
-                  {"bans": [dataclasses.asdict(b) for b in listed]})
+COMMANDS.update((op.name, ConsoleCommand(op.name, op.usage, op.summary, _by_the_console(op)))
+                for op in OPERATIONS)

@@ -16,13 +16,9 @@ import socket
 import stat
 import struct
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from mud.console.commands import Console, Result
+from mud.console.commands import Console, Host, Result
 from mud.console.protocol import MAX_LINE, decode, encode
-
-if TYPE_CHECKING:
-    from mud.app import MudServer
 
 log = logging.getLogger("mud.console")
 
@@ -46,7 +42,7 @@ def _peer(writer: asyncio.StreamWriter) -> str:
 
 
 class ConsoleServer:
-    def __init__(self, server: MudServer, path: Path) -> None:
+    def __init__(self, server: Host, path: Path) -> None:
         self.console = Console(server)
         self.path = path
         self._listener: asyncio.Server | None = None

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mud.game import rules
-from mud.game.model import Ability, Character, Part
+from mud.game.model import Ability, Character
 from mud.text import whole_seconds
 from mud.world.essences import AbilityTemplate, Essences
 
@@ -101,7 +101,6 @@ def spend(ch: Character, ability: Ability, template: AbilityTemplate, now: float
     if template.effect == "buff":
         meta["active_until"] = round(now + template.duration, 3)
     ability.metadata = meta
-    ch.touch_ability(ability)
 
 
 @dataclass(frozen=True)
@@ -147,13 +146,11 @@ def earn_progress(ch: Character, ability: Ability, catalogue: Essences,
     needed = PROGRESS_TO_NEXT.get(ability.current_rank)
     if needed is None:
         return result
-    meta = dict(ability.metadata or {})
-    meta["progress"] = min(needed, progress(ability) + points)  # waits at the cap, full
-    ability.metadata = meta
-    ch.touch_ability(ability)
-    if meta["progress"] >= needed and rules.rank_index(ability.current_rank) < rank_cap(ch):
+    earned = min(needed, progress(ability) + points)  # waits at the cap, full
+    rises = earned >= needed and rules.rank_index(ability.current_rank) < rank_cap(ch)
+    ability.metadata = {**(ability.metadata or {}), "progress": 0 if rises else earned}
+    if rises:
         ability.current_rank = rules.RANKS[rules.rank_index(ability.current_rank) + 1]
-        meta["progress"] = 0
         result.ability_rank = ability.current_rank
         rank_up = character_rank_up(ch)
         if rank_up is not None:
@@ -171,7 +168,6 @@ def character_rank_up(ch: Character) -> str | None:
     if any(rules.rank_index(a.current_rank) < rules.rank_index(target) for a in awake):
         return None
     ch.rank = target
-    ch.mark(Part.CORE)
     return target
 
 
@@ -184,7 +180,6 @@ def awaken(ch: Character, catalogue: Essences) -> list[Ability]:
         if (not ability.awakened and template is not None
                 and rules.rank_index(template.awakens) <= reached):
             ability.awakened = True
-            ch.touch_ability(ability)
             woken.append(ability)
     return woken
 

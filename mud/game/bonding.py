@@ -8,18 +8,10 @@ import uuid
 from dataclasses import dataclass
 
 from mud.game import rules
+from mud.game.errors import GameError
 from mud.game.ids import new_id
-from mud.game.model import Ability, Character, Essence, Part
+from mud.game.model import Ability, Character, Essence
 from mud.world.essences import Essences, EssenceTemplate
-
-
-class GameError(Exception):
-    """A refused game action: a stable code for logs and tests, plain words for the player."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -108,5 +100,3 @@ def apply_bond(ch: Character, plan: BondPlan) -> None:
                                 a.awakened, dict(a.metadata or {})) for a in plan.abilities)
     for gain in plan.gains:
         setattr(ch, gain.attribute, getattr(ch, gain.attribute) + gain.points)
-    ch.mark(Part.CORE)
-    ch.mark(Part.ESSENCES)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 
 from mud.game.abilities import regenerate_all
-from mud.game.fighting import aggression, combat_round, reset_zone, respawn
+from mud.game.fighting import aggression, reset_zone, respawn
+from mud.game.rounds import combat_round
 from mud.game.state import Game
 
 log = logging.getLogger("mud.clock")

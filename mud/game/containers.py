@@ -7,8 +7,8 @@ its metadata, so it is saved with the row and travels with it when it is dropped
 
 Each entry is one stack; a container holds at most `capacity` stacks. Stackable items without
 metadata join the stack of their kind inside. A container never goes into a container. Things
-inside do not take a stack in the pack. put_in and take_out change a character's rows through
-Character methods and mark Part.INVENTORY, so the write-behind saver persists them.
+inside do not take a stack in the pack. put_in and take_out change a character's rows, which
+marks them for the write-behind saver.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mud.game.model import Character, InventoryItem, Part
+from mud.game.model import Character, InventoryItem
 from mud.text import counted, upper_first
 from mud.world.items import ItemTemplate
 
@@ -119,13 +119,13 @@ def put_in(ch: Character, container: InventoryItem, container_template: ItemTemp
            row: InventoryItem, template: ItemTemplate, quantity: int) -> int:
     """Move quantity (at most the row's) of a carried row into a container ch carries; returns
     how many moved. Raises ContainerError, changing nothing, when it cannot."""
-    if not _in_pack(ch, container):
+    if not ch.in_pack(container):
         raise ContainerError("CONTAINER_NOT_CARRIED",
                              f"You are not carrying {container_template.name}.")
     if row is container:
         raise ContainerError("CONTAINER_IN_CONTAINER",
                              f"You can't put {template.name} inside itself.")
-    if not _in_pack(ch, row):
+    if not ch.in_pack(row):
         raise ContainerError("NOT_CARRIED", f"You are not carrying {template.name} in your "
                              "pack.")
     moved = min(max(quantity, 1), row.quantity)
@@ -133,7 +133,6 @@ def put_in(ch: Character, container: InventoryItem, container_template: ItemTemp
     add(entries, container_template, template, moved, row.metadata)
     ch.remove_item(row, moved)
     write(container, entries)
-    ch.mark(Part.INVENTORY)
     return moved
 
 
@@ -141,7 +140,7 @@ def take_out(ch: Character, container: InventoryItem, entry: Content, template: 
              quantity: int) -> Content:
     """Move up to quantity of one stack inside a container ch carries into ch's pack, subject to
     the pack's capacity; returns what moved. Raises ContainerError, changing nothing."""
-    if not _in_pack(ch, container):
+    if not ch.in_pack(container):
         raise ContainerError("CONTAINER_NOT_CARRIED", "You are not carrying that container.")
     if not ch.can_carry(entry.item_id, template.stackable and not entry.metadata):
         raise ContainerError("PACK_FULL",
@@ -150,7 +149,6 @@ def take_out(ch: Character, container: InventoryItem, entry: Content, template: 
     taken = take(entries, entry, quantity)
     write(container, entries)
     ch.add_item(taken.item_id, taken.quantity, template.stackable, taken.metadata)
-    ch.mark(Part.INVENTORY)
     return taken
 
 
@@ -162,7 +160,3 @@ def listing(holder: Holder, items: Mapping[str, ItemTemplate]) -> list[str]:
         name = template.name if template is not None else f"something unknown ({entry.item_id})"
         lines.append(counted(name, entry.quantity))
     return lines
-
-
-def _in_pack(ch: Character, row: InventoryItem) -> bool:
-    return row.slot is None and any(r is row for r in ch.inventory)

@@ -1,6 +1,6 @@
-"""Fights in the running game: who attacks whom, the combat round each game tick, monsters'
-abilities, deaths, loot, respawns, aggression and zone resets. Synchronous and in memory; the
-arithmetic is mud.game.combat's."""
+"""Fights in the running game: each side's numbers, sizing a fight up, who attacks whom,
+wounds, deaths and loot, aggression, respawns and zone resets. Synchronous and in memory; the
+arithmetic is mud.game.combat's, the round each tick mud.game.rounds'."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from mud.game.model import Ability, Character
 from mud.game.progress import grant
 from mud.game.state import Game
 from mud.text import upper_first
-from mud.world.essences import AbilityTemplate
 
 log = logging.getLogger("mud.combat")
 
@@ -83,8 +82,8 @@ def _character_side(game: Game, ch: Character, mob: Mob, now: float,
 
 def _mob_side(game: Game, mob: Mob, ch: Character, now: float,
               round_seconds: float) -> combat.Side:
-    """mob as _mob_acts fights: an ability instead of a blow in some rounds, heals when it is
-    down to half its health, anything else striking the character."""
+    """mob as it fights a round (mud.game.rounds): an ability instead of a blow in some rounds,
+    heals when it is down to half its health, anything else striking the character."""
     t = mob.template
     known = [a for a in map(game.world.essences.by_name.get, t.abilities) if a is not None]
     paces = [_mob_pace(a.cooldown, round_seconds) for a in known]
@@ -139,96 +138,6 @@ def foes_of(game: Game, ch: Character) -> list[Mob]:
     return [m for m in game.fights if m.room_id == ch.room_id and ch in m.attackers]
 
 
-# -- one round ------------------------------------------------------------------------------
-
-
-def combat_round(game: Game, now: float) -> None:
-    """Every fight's exchange of blows for this tick."""
-    for mob in list(game.fights):
-        present = [c for c in mob.attackers if c.room_id == mob.room_id
-                   and game.find_online(c.name) is c]
-        for gone in [c for c in mob.attackers if c not in present]:
-            disengage(game, gone)
-        if not mob.alive or mob not in game.fights:
-            continue
-        for ch in present:
-            if ch.fighting is mob and mob.alive:
-                _character_swings(game, ch, mob, now)
-        if mob.alive and mob.attackers:
-            _mob_acts(game, mob, now)
-
-
-def _character_swings(game: Game, ch: Character, mob: Mob, now: float) -> None:
-    room = game.rooms[mob.room_id]
-    base, skill = equipment.attack(ch, game.world.items)
-    dealt = combat.swing(game.rng, base, character_fighter(game, ch, now, True), mob_fighter(mob))
-    risen = skills.practise(ch, skill, game.rng)
-    if risen:
-        game.tell(ch, skills.risen_message(skill, risen))
-    if not dealt:
-        game.tell(ch, f"You miss {mob.name}.")
-        game.tell_room(room, f"{ch.name} misses {mob.name}.", exclude=[ch])
-        return
-    wielded = equipment.weapon(ch, game.world.items)
-    if wielded and equipment.wear_down(ch, *wielded):
-        game.tell(ch, f"{upper_first(wielded[1].name)} breaks!")
-    game.tell(ch, f"You hit {mob.name} for {dealt}.")
-    game.tell_room(room, f"{ch.name} hits {mob.name}.", exclude=[ch])
-    hurt(game, mob, dealt, ch, now)
-
-
-def _ready_ability(mob: Mob, game: Game, now: float) -> AbilityTemplate | None:
-    wanted = []
-    for name in mob.template.abilities:
-        template = game.world.essences.by_name.get(name)
-        if template is None or mob.ready_at.get(name, 0) > now:
-            continue
-        if template.effect == "heal" and mob.health * 2 > mob.template.health:
-            continue  # heals wait until it is hurt
-        wanted.append(template)
-    return game.rng.choice(wanted) if wanted else None
-
-
-def _mob_acts(game: Game, mob: Mob, now: float) -> None:
-    if mob.target not in mob.attackers:
-        mob.target = mob.attackers[0]
-    target = mob.target
-    assert target is not None
-    room = game.rooms[mob.room_id]
-    ability = _ready_ability(mob, game, now) if game.rng.random() < MOB_ABILITY_CHANCE else None
-    if ability is not None:
-        mob.ready_at[ability.name] = now + ability.cooldown
-        size = amount(ability, mob.template.rank, mob.template.power)
-        if ability.effect == "heal":
-            mob.health = min(mob.template.health, mob.health + size)
-            game.tell_room(room, f"{upper_first(mob.name)} uses {ability.name} and looks "
-                                 "stronger.")
-            return
-        game.tell(target, f"{upper_first(mob.name)} uses {ability.name} on you for {size}!")
-        game.tell_room(room, f"{upper_first(mob.name)} uses {ability.name} on {target.name}.",
-                       exclude=[target])
-        _character_hurt(game, target, size, mob, now)
-        return
-    defender = character_fighter(game, target, now, attacking=False)
-    dealt = combat.swing(game.rng, mob.template.damage, mob_fighter(mob), defender)
-    if not dealt:
-        risen = skills.practise(target, "evasion", game.rng)
-        game.tell(target, f"{upper_first(mob.name)} misses you.")
-        if risen:
-            game.tell(target, skills.risen_message("evasion", risen))
-        return
-    armour = [(row, game.world.items[row.item_id])
-              for row in equipment.worn(target).values()
-              if game.world.items[row.item_id].kind == "armour"]
-    if armour:
-        row, template = game.rng.choice(armour)
-        if equipment.wear_down(target, row, template):
-            game.tell(target, f"{upper_first(template.name)} breaks!")
-    game.tell(target, f"{upper_first(mob.name)} hits you for {dealt}.")
-    game.tell_room(room, f"{upper_first(mob.name)} hits {target.name}.", exclude=[target])
-    _character_hurt(game, target, dealt, mob, now)
-
-
 # -- damage and death -----------------------------------------------------------------------
 
 
@@ -277,10 +186,18 @@ def _mob_dies(game: Game, mob: Mob, killer: Character, now: float) -> None:
     mob.attackers.clear()
 
 
-def _character_hurt(game: Game, ch: Character, dealt: int, mob: Mob, now: float) -> None:
-    ch.change_pool("health", -dealt)
-    if ch.health <= 0:
-        character_dies(game, ch, mob, now)
+def wound(game: Game, target: Character | Mob, dealt: int, by: Character | Mob,
+          now: float) -> None:
+    """Damage target, struck by by (characters strike monsters, monsters strike characters):
+    a monster at 0 health dies (hurt), a character wakes in the recovery room (character_dies)."""
+    if isinstance(target, Mob):
+        assert isinstance(by, Character), "monsters strike characters only"
+        hurt(game, target, dealt, by, now)
+        return
+    assert isinstance(by, Mob), "characters strike monsters only"
+    target.change_pool("health", -dealt)
+    if target.health <= 0:
+        character_dies(game, target, by, now)
 
 
 def character_dies(game: Game, ch: Character, mob: Mob, now: float) -> None:
@@ -295,7 +212,7 @@ def character_dies(game: Game, ch: Character, mob: Mob, now: float) -> None:
         setattr(ch, pool, min(getattr(ch, pool), combat.pools_after_death(ch.pool_max(pool))))
     ch.weak_until = now + game.world.weakness_seconds
     ch.resting = False
-    arrived = game.move(ch, game.world.recovery_room(room.id))  # marks the character dirty
+    arrived = game.move(ch, game.world.recovery_room(room.id))
     game.tell(ch, f"You wake {arrived.template.where}, weak and shaking. You will be weak "
                   f"for {game.world.weakness_seconds} seconds.")
     game.tell_room(arrived, f"{ch.name} stumbles in, pale and shaking.", exclude=[ch])

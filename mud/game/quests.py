@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from mud.game import rules
 from mud.game.ids import new_id
-from mud.game.model import Character, Part, QuestProgress
+from mud.game.model import Character, QuestProgress
 from mud.world.items import ItemTemplate
 from mud.world.quests import Objective, QuestTemplate
 
@@ -37,13 +37,11 @@ def accept(ch: Character, quest: QuestTemplate) -> QuestProgress:
     row = QuestProgress(new_id(), quest.id, "active", {},
                         started_at=datetime.now(UTC).replace(tzinfo=None))
     ch.quests.append(row)
-    ch.mark(Part.QUESTS)
     return row
 
 
 def abandon(ch: Character, row: QuestProgress) -> None:
     row.status = "abandoned"
-    ch.mark(Part.QUESTS)
 
 
 def carried_count(ch: Character, item_id: str) -> int:
@@ -102,7 +100,6 @@ def record(ch: Character, quests: Mapping[str, QuestTemplate], kind: str, target
                     and objective.to == to and done(ch, row, objective) < objective.count):
                 row.progress = {**row.progress,
                                 objective.key: int(row.progress.get(objective.key, 0)) + 1}
-                ch.mark(Part.QUESTS)
                 moved.append((quest, objective, done(ch, row, objective)))
     return moved
 
@@ -141,5 +138,4 @@ def turn_in(ch: Character, row: QuestProgress, quest: QuestTemplate,
     row.status = "completed"
     row.completed_at = datetime.now(UTC).replace(tzinfo=None)
     ch.completed_quests.add(quest.id)
-    ch.mark(Part.QUESTS)
     return True

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-RANKS: tuple[str, ...] = ("normal", "iron", "bronze", "silver", "gold", "diamond")
-ATTRIBUTES: tuple[str, ...] = ("power", "speed", "spirit", "recovery")
-POOLS: tuple[str, ...] = ("health", "mana", "stamina")
+# the vocabulary's words, also reached through the rules (rules.ATTRIBUTES)
+from mud.vocabulary import ATTRIBUTES as ATTRIBUTES
+from mud.vocabulary import POOLS as POOLS
+from mud.vocabulary import RANKS as RANKS
+
 MAX_ESSENCES = 4
 RESTING_REGENERATION = 3  # resting multiplies what each tick restores
 STARTING_ATTRIBUTE = 10

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 
 from mud.game.ids import new_id
-from mud.game.model import Character, Part, Skill
+from mud.game.model import Character, Skill
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,6 @@ SKILLS: dict[str, SkillInfo] = {s.id: s for s in (
     SkillInfo("evasion", "Evasion", "Not being where the blow lands."),
     SkillInfo("herbalism", "Herbalism", "Finding and gathering useful plants ('forage')."),
 )}
-WEAPON_SKILLS: tuple[str, ...] = ("swordsmanship", "knifework", "bludgeons", "brawling")
 UNARMED_SKILL = "brawling"
 MAX_LEVEL = 100
 GAIN_CHANCE = 0.5  # a use teaches something half the time
@@ -47,7 +46,6 @@ def practise(ch: Character, skill_id: str, rng: random.Random, amount: int = 1) 
     skill = next((s for s in ch.skills if s.skill_id == skill_id), None)
     if skill is None:
         ch.skills.append(Skill(new_id(), skill_id, level=1, experience=0))
-        ch.mark(Part.SKILLS)
         return 1
     if skill.level >= MAX_LEVEL or rng.random() >= GAIN_CHANCE:
         return None
@@ -57,7 +55,6 @@ def practise(ch: Character, skill_id: str, rng: random.Random, amount: int = 1) 
         skill.experience -= experience_needed(skill.level)
         skill.level += 1
         risen = skill.level
-    ch.mark(Part.SKILLS)
     return risen
 
 

@@ -3,10 +3,9 @@ option 70 or as plain text after `MSSP-REQUEST` at the login prompt."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from mud.app import MudServer
+from mud.config import Settings
 
 Variables = dict[str, str | list[str]]
 
@@ -31,20 +30,33 @@ def extra_variables(spec: str) -> Variables:
     return found
 
 
-def variables(server: MudServer) -> Variables:
-    settings, world = server.settings, server.world
-    ports = [str(server.port)]
+@dataclass(frozen=True)
+class Figures:
+    """The running server as a listing sees it."""
+
+    players: int
+    started_at: float
+    port: int
+    tls_port: int | None
+    areas: int
+    rooms: int
+    objects: int
+    mobiles: int
+
+
+def variables(settings: Settings, figures: Figures) -> Variables:
     found: Variables = {
         **FIXED,
-        "NAME": settings.mssp_name, "PLAYERS": str(len(server.game.players)),
-        "UPTIME": str(int(server.stats.started_at)),
+        "NAME": settings.mssp_name, "PLAYERS": str(figures.players),
+        "UPTIME": str(int(figures.started_at)),
         "HOSTNAME": settings.mssp_hostname,  # empty unless set: not the machine's name
-        "PORT": ports, "CONTACT": settings.mssp_contact, "WEBSITE": settings.mssp_website,
-        "AREAS": str(len(world.zones)), "ROOMS": str(len(world.rooms)),
-        "OBJECTS": str(len(world.items)), "MOBILES": str(len(world.monsters)),
+        "PORT": [str(figures.port)], "CONTACT": settings.mssp_contact,
+        "WEBSITE": settings.mssp_website, "AREAS": str(figures.areas),
+        "ROOMS": str(figures.rooms), "OBJECTS": str(figures.objects),
+        "MOBILES": str(figures.mobiles),
     }
-    if server.tls_port is not None:
-        found["SSL"] = str(server.tls_port)
+    if figures.tls_port is not None:
+        found["SSL"] = str(figures.tls_port)
     found.update(extra_variables(settings.mssp_extra))
     return found
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from mud.game.rules import ATTRIBUTES, POOLS, RANKS
+from mud.vocabulary import ATTRIBUTES, POOLS, RANKS
 from mud.world.fields import Problem, choice, number, text, unknown_keys
 
 EFFECTS = frozenset({"damage", "heal", "buff", "utility"})

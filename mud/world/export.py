@@ -5,16 +5,12 @@ Files with changes are rewritten whole (their comments are not kept); the others
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from psycopg_pool import AsyncConnectionPool
-
-from mud.store.overlay import OverlayRepository
 from mud.world.loader import World, load_world
 from mud.world.overlay import ITEM_FIELDS, Overlay, apply_overlay
 from mud.world.toml_writer import dumps
@@ -117,11 +113,3 @@ def export_world(world_dir: Path, overlay: Overlay, out: Path,
     _items(files, world, overlay)
     files.write(progress)
     return load_world(out)
-
-
-async def export_stored(pool: AsyncConnectionPool, world_dir: Path, out: Path,
-                        progress: Callable[[str], None]) -> World:
-    """export_world with the overlay stored in the database (file work off the event loop)."""
-    overlay = await OverlayRepository(pool).load()
-    progress(f"{len(overlay.rooms)} room(s) and {len(overlay.items)} item(s) changed by builders")
-    return await asyncio.to_thread(export_world, world_dir, overlay, out, progress)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mud.game.rules import POOLS
-from mud.game.skills import WEAPON_SKILLS
 from mud.text import indefinite
+from mud.vocabulary import POOLS, WEAPON_SKILLS
 from mud.world.fields import Problem, choice, flag, keywords, number, text, unknown_keys
 
 KINDS = ("weapon", "armour", "consumable", "essence", "container", "currency", "quest", "junk")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mud.game.rules import ATTRIBUTES, RANKS
+from mud.vocabulary import ATTRIBUTES, RANKS
 from mud.world.fields import (
     Problem,
     choice,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mud.game.rules import RANKS
+from mud.vocabulary import RANKS
 from mud.world.fields import Problem, choice, flag, number, table_list, text, unknown_keys
 
 OBJECTIVE_KINDS = ("kill", "collect", "visit", "deliver")

@@ -5,15 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from mud.ops.base import Actor, Result, Usage, operation
 from mud.tasks import cancel_and_wait
+
+if TYPE_CHECKING:
+    from mud.ops.staff import Staff
 
 log = logging.getLogger("mud.shutdown")
 
 MAX_MINUTES = 24 * 60
 WARN_AT = (3600, 1800, 900, 600, 300, 120, 60, 30, 10)  # seconds before: one warning each
+REASON_CHARACTERS = 200
+CANCEL = ("cancel", "--cancel")  # --cancel and --in: the console's older forms
+USAGE = "shutdown <minutes | now> [reason] | shutdown cancel"
 
 
 def when(seconds: float) -> str:
@@ -76,3 +85,48 @@ class ShutdownPlanner:
     async def close(self) -> None:
         await cancel_and_wait(self._task)
         self._task = None
+
+
+def _minutes(word: str) -> float:
+    """The minutes a word gives: a number, or `now`. Raises Usage."""
+    if word.lower() == "now":
+        return 0.0
+    try:
+        minutes = float(word)
+    except ValueError:
+        raise Usage from None
+    if not math.isfinite(minutes):
+        raise Usage
+    return minutes
+
+
+@operation("shutdown", USAGE)
+async def shutdown(staff: Staff, actor: Actor, args: str) -> Result:
+    """Shut this server down after a countdown that warns every player; everything is saved.
+
+    Warnings count down (60, 30, 15, 10, 5, 2, 1 minutes, 30 and 10 seconds), then the server
+    saves everything and stops (exit code 0). The console's older forms, `shutdown --in
+    <minutes> [reason]` and `shutdown --cancel`, are understood too.
+    """
+    planner = staff.shutdowns
+    word, _, reason = args.partition(" ")
+    if word.lower() in CANCEL:
+        if not planner.cancel(actor.name):
+            return Result(False, "No shutdown is planned.")
+        return Result(True, "The shutdown is cancelled.")
+    if word == "--in":
+        word, _, reason = reason.strip().partition(" ")
+    try:
+        minutes = _minutes(word)
+    except Usage:
+        left = planner.seconds_left()
+        return Result(False, (f"A shutdown is planned in {when(left)}. " if left is not None
+                              else "") + f"Usage: {USAGE}")
+    reason = reason.strip()[:REASON_CHARACTERS]
+    try:
+        text = planner.schedule(minutes, reason, actor.name)
+    except ValueError as exc:
+        return Result(False, str(exc))
+    if not minutes:
+        text = "The server is shutting down now" + (f" ({reason})" if reason else "") + "."
+    return Result(True, text, {"seconds": minutes * 60})
