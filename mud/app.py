@@ -68,7 +68,7 @@ class MudServer:
         self.world = world
         self.pool = pool
         self.game = Game(world)
-        self.clock = Clock(self.game, time.time())
+        self.clock = Clock(self.game, self.game.now())
         self.players = PlayerRepository(pool)
         self.characters = CharacterRepository(pool)
         self.saver = Saver(pool, settings.save_interval)
@@ -222,7 +222,7 @@ class MudServer:
         while True:
             await asyncio.sleep(self.settings.tick_interval)
             try:
-                self.clock.tick(time.time())
+                self.clock.tick(self.game.now())
                 for session in list(self.game.players.values()):
                     session.gmcp.update()  # what the tick changed, such as regeneration
             except Exception:  # a bug in one tick must not stop the game's clock

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -139,7 +138,7 @@ def _swap(server: Reloadable, world: World) -> list[str]:
             game.tell(ch, "The world shifts around you, and your fight is over.")
     gone = game.use_world(world)
     server.world = world
-    now = time.time()
+    now = server.game.now()
     clock = server.clock
     clock.next_reset = {zone_id: clock.next_reset.get(zone_id, now + zone.reset)
                         for zone_id, zone in world.zones.items()}

@@ -5,8 +5,6 @@ the player names and calls them."""
 
 from __future__ import annotations
 
-import time
-
 from mud.commands.context import Context
 from mud.commands.equipment import consume
 from mud.commands.info import show_room
@@ -83,7 +81,7 @@ def _stacked(sections: list[tuple[str, list[_Row]]]) -> list[str]:
 @command("abilities", "abil", category="essences")
 def abilities(ctx: Context) -> None:
     """List your abilities by essence: rank, state, cost, cooldown and progress."""
-    ch, catalogue, now = ctx.ch, ctx.game.world.essences, time.time()
+    ch, catalogue, now = ctx.ch, ctx.game.world.essences, ctx.game.now()
     if not ch.abilities:
         ctx.send("You have no abilities yet. Bond an essence to gain some.")
         return
@@ -169,7 +167,7 @@ def use(ctx: Context) -> None:
             ctx.send(f"There is no '{rest[0][:30]}' here.")
             return
     try:
-        outcome = use_ability(ctx.game, ch, ability, template, target, time.time())
+        outcome = use_ability(ctx.game, ch, ability, template, target, ctx.game.now())
     except GameError as exc:
         ctx.send(exc.message)
         return

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import time
-
 from mud.commands.context import Context
 from mud.commands.info import show_room
 from mud.commands.registry import Need, command
@@ -89,7 +87,7 @@ def consider(ctx: Context) -> None:
     if mob.template.peaceful:
         ctx.send(f"{upper_first(mob.name)} is no threat to anyone.")
         return
-    rounds = size_up(ctx.game, ctx.ch, mob, time.time(), ctx.server.settings.tick_interval)
+    rounds = size_up(ctx.game, ctx.ch, mob, ctx.game.now(), ctx.server.settings.tick_interval)
     ctx.send(f"{upper_first(mob.name)} ({mob.template.rank} rank) "
              f"{combat.assessment(rounds.theirs, rounds.yours)}.")
 

@@ -7,7 +7,6 @@ player names, call the rule and tell what happened.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from mud.commands.context import Context
@@ -181,7 +180,7 @@ def attack_line(ctx: Context) -> str:
     blow's damage before the foe's armour (weapon, power, rank and any weakness counted), and
     what is taken off each blow one suffers."""
     ch, items = ctx.ch, ctx.game.world.items
-    return (f"Attack {attack_damage(ctx.game, ch, time.time())} damage per blow "
+    return (f"Attack {attack_damage(ctx.game, ch, ctx.game.now())} damage per blow "
             f"({attack(ch, items)[1]})   Armour {armour(ch, items)}")
 
 

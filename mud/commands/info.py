@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable
 
 from mud.commands.context import Context
@@ -166,7 +165,7 @@ def score(ctx: Context) -> None:
     """Show your rank, attributes (with what essences and buffs add), pools and essences."""
     ch, catalogue = ctx.ch, ctx.game.world.essences
     bonuses = essence_bonuses(ch, catalogue)
-    now = time.time()
+    now = ctx.game.now()
     buffs = active_buffs(ch, catalogue, now)
     weak = f", weak for {whole_seconds(ch.weak_until - now)}s" if ch.weak_until > now else ""
     lines = [f"{ch.name}, {ch.rank} rank, {'resting' if ch.resting else 'standing'}{weak}"]

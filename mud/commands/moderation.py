@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from mud.commands.context import Context
 from mud.commands.registry import Handler, command, role_allows
-from mud.game.model import Character, Part
+from mud.game.model import Character
 from mud.ops import bans, broadcast, roles, shutdown, wizlock, world
 from mud.ops.base import Operation, acting
 
@@ -109,7 +109,6 @@ def _set_frozen(ctx: Context, ch: Character, frozen: bool) -> None:
         ctx.refuse(f"{ch.name} is {'already' if frozen else 'not'} frozen.")
         return
     ch.frozen = frozen
-    ch.mark(Part.CORE)
     ctx.game.tell(ch, "A bitter cold takes hold of you: you cannot move." if frozen else
                   "You thaw out and can move again.")
     ctx.send(f"{ch.name} is {'frozen' if frozen else 'thawed'}.")

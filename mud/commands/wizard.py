@@ -16,7 +16,7 @@ from mud.game import rules
 from mud.game.abilities import awaken
 from mud.game.fighting import disengage
 from mud.game.mobs import Mob
-from mud.game.model import Character, Part
+from mud.game.model import Character
 from mud.game.state import Room
 from mud.text import counted, upper_first
 
@@ -130,7 +130,7 @@ def purge(ctx: Context) -> None:
 
     Usage: purge      purge <monster | item>
     """
-    room, now = ctx.room, time.time()
+    room, now = ctx.room, ctx.game.now()
     if ctx.args:
         spec = ctx.target_spec(ctx.args, "purge")
         if spec is None or spec.keyword is None:
@@ -170,7 +170,7 @@ def _stat_character(ctx: Context, ch: Character) -> str:
         "pools": f"health {ch.health}/{ch.max_health}, mana {ch.mana}/{ch.max_mana}, "
                  f"stamina {ch.stamina}/{ch.max_stamina}",
         "room": ch.room_id, "expansion": ch.inventory_expansion,
-        "weak until": time.ctime(ch.weak_until) if ch.weak_until > time.time() else "-",
+        "weak until": time.ctime(ch.weak_until) if ch.weak_until > ctx.game.now() else "-",
         "fighting": ch.fighting.name if ch.fighting else "-", "resting": ch.resting,
         "connected": session is not None, "unsaved": sorted(ch.dirty) or "-",
         "essences": "; ".join(f"{e.essence_type} -> {e.attribute_bound} ({e.rank_bonded})"
@@ -252,7 +252,6 @@ def set_(ctx: Context) -> None:
         ctx.refuse(f"'{field[:20]}' cannot be set; choose one of "
                    f"{', '.join([*SETTABLE, 'rank'])}.")
         return
-    ch.mark(Part.CORE)
     ctx.send(f"{ch.name}'s {field} is now {value}.")
 
 
@@ -271,7 +270,6 @@ def restore(ctx: Context) -> None:
     for ch in targets:
         ch.health, ch.mana, ch.stamina = ch.max_health, ch.max_mana, ch.max_stamina
         ch.weak_until = 0.0
-        ch.mark(Part.CORE)
         if ch is not ctx.ch:
             ctx.game.tell(ch, f"{ctx.ch.name} has restored you.")
     ctx.send(f"Restored {len(targets)} character(s).")

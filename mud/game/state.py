@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -60,6 +61,8 @@ class Game:
         self._in_world: dict[str, Character] = {}          # lower name -> character in a room
         self._loading: dict[uuid.UUID, asyncio.Future[Character | None]] = {}
         self.rng = random.Random()
+        # the game's wall clock in seconds (cooldowns, weakness, the tick); a test moves its own
+        self.now: Callable[[], float] = time.time
         self.fights: set[Mob] = set()  # monsters in combat, each with its attackers
         self.slots: list[SpawnSlot] = []
         self.use_world(world)
