@@ -4,32 +4,28 @@ order and stops them gracefully."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
-import math
 import signal
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 
 from psycopg_pool import AsyncConnectionPool
 
 from mud.auth import LoginThrottle, Passwords, SignupThrottle, forget_expired_every
-from mud.cluster.bus import Bus, Presence
-from mud.cluster.cache import TTL_SECONDS, ChangeListener, CharacterCache
-from mud.cluster.leases import AWAY, OURS, WAIT, Leases
+from mud.cluster.bus import Bus
+from mud.cluster.cache import ChangeListener, CharacterCache
+from mud.cluster.leases import Leases
 from mud.cluster.redis import RedisLink, open_redis
 from mud.cluster.relay import Relay
 from mud.cluster.throttle import SharedLoginThrottle, SharedSignupThrottle
 from mud.config import Settings
 from mud.console.server import ConsoleServer
-from mud.game.abilities import awaken
 from mud.game.clock import Clock
-from mud.game.fighting import disengage
 from mud.game.model import Character
 from mud.game.state import Game
+from mud.lifecycle import Lifecycle
 from mud.monitor import GcMonitor, LagMonitor, open_fds, rss_kib
 from mud.net import mssp
 from mud.net.telnet import TelnetConnection, start_listener
@@ -49,9 +45,6 @@ from mud.world.loader import World, load_world
 log = logging.getLogger("mud.app")
 
 SHUTDOWN_FLUSH_TRIES = 5
-HANDOFF_TIMEOUT = 10.0  # seconds a login waits for another process to let a character go
-HANDOFF_ASK_EVERY = 1.0  # seconds between the requests to let a character go
-REDIS_WAIT = 3.0  # seconds a login waits for Redis to return before going ahead without it
 GC_YOUNG_THRESHOLD = 50_000  # CPython's default is 700 allocations
 
 
@@ -75,13 +68,19 @@ class MudServer:
         self.audit = AuditLog(pool)
         self.channel_history = ChannelHistory(pool)
         self.bus = Bus(redis, settings.redis_prefix, settings.process_name)
-        self.bus.local = self._presences
         self.leases = Leases(redis, settings.redis_prefix, self.bus.process_id,
                              settings.lease_seconds)
-        self.leases.held = lambda: list(self.game.characters)
-        self.leases.on_conflict = lambda cid, holder: self.spawn(self.hand_over(cid))
-        self.relay = Relay(self.bus, self.game, lambda cid: self.spawn(self.hand_over(cid)))
         self.cache = CharacterCache(redis, settings.redis_prefix)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.lifecycle = Lifecycle(self.game, self.characters, self.saver, self.cache,
+                                   self.leases, self.bus,
+                                   linkdead_timeout=settings.linkdead_timeout, spawn=self.spawn)
+        self.bus.local = self.lifecycle.presences
+        self.saver.after_flush = self.lifecycle.evict_departed
+        self.leases.held = lambda: list(self.game.characters)
+        self.leases.on_conflict = lambda cid, holder: self.spawn(self.lifecycle.hand_over(cid))
+        self.relay = Relay(self.bus, self.game,
+                           lambda cid: self.spawn(self.lifecycle.hand_over(cid)))
         # characters loaded while Redis was away may have left an entry there
         redis.on_up.append(lambda: self.cache.forget_many(list(self.game.characters)))
         self.changes = ChangeListener(database_url, self.cache)
@@ -95,18 +94,14 @@ class MudServer:
         self.lag = LagMonitor()
         self.gc = GcMonitor()
         self._per_address: Counter[str] = Counter()
-        self.saver.after_flush = self._evict_departed
         self.sessions: set[Session] = set()
         self.stats = ServerStats(started_at=time.time())
-        self._linkdead: dict[uuid.UUID, asyncio.TimerHandle] = {}
-        self._departed: set[uuid.UUID] = set()
-        self._letting_go: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._listener: asyncio.Server | None = None
         self._tls_listener: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
         self.stopping = asyncio.Event()  # set: serve() stops the server gracefully
         self.staff = Staff(
-            self.game, self.sessions, self, self.players, self.audit, self.bus, BanList(pool),
+            self.game, self.sessions, self.lifecycle, self.players, self.audit, self.bus,
+            BanList(pool),
             redis_prefix=settings.redis_prefix, spawn=self.spawn, stop=self.stopping.set,
             notify_here=lambda text: self.relay.on_notice({"text": text}),
             reload=lambda: reload_world(self))
@@ -235,185 +230,10 @@ class MudServer:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    # -- characters entering and leaving --------------------------------------------------------
-
-    async def _claim(self, session: Session, character_id: uuid.UUID) -> bool:
-        """Hold the character's lease, asking another process to save it and let go if it has
-        it. False (and the session told why) when the holder does not answer."""
-        if character_id in self.game.characters:
-            return True  # in memory here: this process holds the lease
-        holder = await self._acquire(session, character_id)
-        if holder in (OURS, AWAY):
-            return True
-        session.send("Your character is in play on another server; bringing it here...")
-        for _ in range(math.ceil(HANDOFF_TIMEOUT / HANDOFF_ASK_EVERY)):
-            # asked again and again: a message on the bus is lost if the holder is not
-            # subscribed at that moment (it resubscribes after a Redis restart, say)
-            await self.bus.publish("release", to=holder, character=str(character_id))
-            if await self.leases.wait_free(character_id, HANDOFF_ASK_EVERY):
-                log.info("event=handoff_received character=%s from=%s", character_id, holder)
-                return True
-        left = math.ceil(await self.leases.seconds_left(character_id))
-        log.warning("event=handoff_failed character=%s holder=%s seconds_left=%d",
-                    character_id, holder, left)
-        session.close(f"Your character is still held by a server that does not answer. It "
-                      f"will be free within {left} seconds; please try again then.")
-        return False
-
-    async def _acquire(self, session: Session, character_id: uuid.UUID) -> str:
-        """The character's lease, or who holds it, once that can be trusted: Redis away is
-        given a moment to return (a restart, a blip) before the login goes ahead on its own,
-        and a free lease after Redis lost its data waits until every holder has had time to
-        take its leases back."""
-        holder = await self.leases.acquire(character_id)
-        if holder == AWAY:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(REDIS_WAIT):
-                    while not self.bus.available:
-                        await asyncio.sleep(0.1)
-            holder = await self.leases.acquire(character_id)
-        if holder == WAIT:
-            session.send("The game's shared store has just restarted; waiting a few seconds "
-                         "for every server to take its characters back...")
-        while holder == WAIT:
-            await asyncio.sleep(self.leases.grace_left())
-            holder = await self.leases.acquire(character_id)
-        return holder
-
-    async def _load(self, character_id: uuid.UUID) -> Character | None:
-        """Redis's cached copy, taken out of the cache as the character comes into play (see
-        mud.cluster.cache), else PostgreSQL's (this process holds the lease, so no one else is
-        changing it)."""
-        ch = await self.cache.take(character_id)
-        source = "cache"
-        if ch is None:
-            ch = await self.characters.load(character_id)
-            source = "database"
-        log.info("event=character_loaded character=%s source=%s", character_id, source)
-        return ch
-
-    async def _let_go(self, ch: Character) -> None:
-        """ch is saved and out of memory: free its lease and, in the same step, cache its
-        committed state (only while the lease is still this process's)."""
-        await self.leases.release(ch.id, self.cache.entries(ch), TTL_SECONDS)
-
-    async def hand_over(self, character_id: uuid.UUID) -> None:
-        """Another process wants this character: save it, take it out of the game, let go."""
-        ch = self.game.characters.get(character_id)
-        if ch is None:
-            await self.leases.release(character_id)
-            return
-        if ch.id not in self.game.players and self.game.find_online(ch.name) is not ch:
-            saved = await self.saver.flush()  # it was already leaving: finish that
-            self._evict_departed()
-        else:
-            session = self.game.players.get(ch.id)
-            if session is not None:
-                session.character = None
-                session.close("You have logged in from another server. Goodbye.")
-            timer = self._linkdead.pop(ch.id, None)
-            if timer is not None:
-                timer.cancel()
-            saved = await self.leave_game(ch, None)
-        log.info("event=handed_over character=%s saved=%s", ch.name, saved)
-
-    async def enter_game(self, session: Session, character_id: uuid.UUID) -> None:
-        """Give session the character's one live copy: load it, resume it if link-dead, or take
-        it over from another connection (in this process or another)."""
-        if not await self._claim(session, character_id):
-            return
-        ch = await self.game.obtain(character_id, self._load)
-        if ch is None:
-            await self.leases.release(character_id)
-            session.close("That character no longer exists.")
-            return
-        self.saver.attach(ch)
-        awaken(ch, self.world.essences)  # world data may have moved an awakening rank
-        self._departed.discard(ch.id)
-        timer = self._linkdead.pop(ch.id, None)
-        if timer is not None:
-            timer.cancel()
-        previous = self.game.players.get(ch.id)
-        if previous is not None and previous is not session:
-            previous.character = None
-            previous.close("Someone has logged in as you from elsewhere. Goodbye.")
-        self.game.players[ch.id] = session
-        session.character = ch
-        session.display.choices = ch  # the player's prompt and colour, kept with it
-        session.playing = True
-        was_here = self.game.find_online(ch.name) is ch
-        room = self.game.place(ch)
-        if was_here:
-            session.send(f"Welcome back, {ch.name}. You take up where you left off.")
-            self.game.tell_room(room, f"{ch.name} has reconnected.", exclude=[ch], actor=ch)
-        else:
-            session.send(f"Welcome, {ch.name}.")
-            self.game.tell_room(room, f"{ch.name} has entered the game.", exclude=[ch],
-                                actor=ch)
-        log.info("event=enter character=%s resumed=%s room=%s", ch.name, was_here, ch.room_id)
-        self.announce(ch)
-        session.show_room()
-
-    async def leave_game(self, ch: Character, session: Session | None) -> bool:
-        """Take a character out of the world and save it. True once the database has it."""
-        if session is not None and self.game.players.get(ch.id) is not session:
-            return True  # someone else took the character over
-        self.game.players.pop(ch.id, None)
-        timer = self._linkdead.pop(ch.id, None)
-        if timer is not None:  # link-dead, taken out before its time (kicked, say)
-            timer.cancel()
-        room = self.game.room_of(ch)
-        disengage(self.game, ch)
-        self.game.unplace(ch)
-        self.game.tell_room(room, f"{ch.name} has left the game.", actor=ch)
-        self._departed.add(ch.id)
-        self.spawn(self.bus.depart(ch.name))
-        saved = await self.saver.flush()
-        self._evict_departed()
-        letting_go = self._letting_go.pop(ch.id, None)
-        if letting_go is not None:  # the player hears "saved" once the cache has it too
-            await letting_go
-        log.info("event=leave character=%s saved=%s", ch.name, saved)
-        return saved
-
     def announce(self, ch: Character) -> None:
-        """Tell the other processes where ch is and how it shows in `who`."""
-        self.spawn(self.bus.announce(self._presence(ch)))
-
-    def _presence(self, ch: Character) -> Presence:
-        zone = self.world.rooms[ch.room_id].zone if ch.room_id in self.world.rooms else ""
-        return Presence(ch.name, ch.rank, self.bus.process_id, zone,
-                        not self.game.is_connected(ch), ch.invisible)
-
-    def _presences(self) -> list[Presence]:
-        return [self._presence(ch) for ch in self.game.present()]
-
-    def link_lost(self, ch: Character, session: Session) -> None:
-        if self.game.players.get(ch.id) is not session:
-            return
-        del self.game.players[ch.id]
-        self.game.tell_room(self.game.room_of(ch), f"{ch.name} has lost their link.", actor=ch)
-        log.info("event=link_lost character=%s", ch.name)
-        self.spawn(self.saver.flush())
-        self._linkdead[ch.id] = asyncio.get_running_loop().call_later(
-            self.settings.linkdead_timeout, lambda: self.spawn(self._expire_linkdead(ch)))
-
-    async def _expire_linkdead(self, ch: Character) -> None:
-        self._linkdead.pop(ch.id, None)
-        if ch.id not in self.game.players:
-            await self.leave_game(ch, None)
-
-    def _evict_departed(self) -> None:
-        """Forget characters that left the game once everything about them is saved."""
-        for cid in list(self._departed):
-            ch = self.game.characters.get(cid)
-            if ch is None or (cid not in self.game.players and not self.saver.is_pending(ch)
-                              and self.game.find_online(ch.name) is not ch):
-                self.game.characters.pop(cid, None)
-                self._departed.discard(cid)
-                if ch is not None:  # saved: another process may have it now
-                    task = self._letting_go[cid] = self.spawn(self._let_go(ch))
-                    task.add_done_callback(lambda _, cid=cid: self._letting_go.pop(cid, None))
+        """Tell the other processes where ch is and how it shows in `who` (the commands that
+        change how ch shows reach it here)."""
+        self.lifecycle.announce(ch)
 
     def connections(self) -> list[dict[str, str | int | None]]:
         """Every connection to this process, oldest first, as the wizards' `users` and the
@@ -455,8 +275,7 @@ class MudServer:
         for ch in self.game.present():
             await self.bus.depart(ch.name)
         if saved:
-            for ch in list(self.game.characters.values()):
-                await self._let_go(ch)
+            await self.lifecycle.let_all_go()
         await self.changes.stop()
         await self.audit.stop()
         await self.channel_history.stop()
@@ -472,7 +291,8 @@ class MudServer:
 async def serve(settings: Settings) -> int:
     """Run the server until SIGTERM or SIGINT. Returns the process exit code."""
     world = load_world(settings.world_path)
-    async with open_database(settings.database_url, settings.data_path) as db, \
+    async with open_database(settings.database_url, settings.data_path,
+                             max_size=settings.database_connections) as db, \
             open_redis(settings.redis_url, settings.data_path) as redis:
         where = db.where
         world, _ = await with_overlay(world, db.pool)  # builders' changes to the world

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 IAC, DONT, DO, WONT, WILL, SB, SE, GA, EOR_MARK = 255, 254, 253, 252, 251, 250, 240, 249, 239
-ECHO, SGA, TTYPE, EOR, NAWS, CHARSET, MSSP, MCCP2, GMCP = 1, 3, 24, 25, 31, 42, 70, 86, 201
+ECHO, SGA, TM, TTYPE, EOR, NAWS, CHARSET, MSSP, MCCP2, GMCP = 1, 3, 6, 24, 25, 31, 42, 70, 86, 201
 PROMPT = "> "  # how every game prompt ends
 PROMPT_PATTERN = r"> (?=\n|\Z)"  # a game prompt in text read without the client's prompt marks
 _UNMARKED_PROMPT = re.compile(PROMPT_PATTERN)
@@ -69,6 +69,7 @@ class TelnetClient:
         self.keep_raw = False   # when keep_raw is set (tests of the bytes themselves)
         self.plain_bytes = 0  # the size of raw, counted even when it is not kept
         self.negotiation: list[tuple[int, int]] = []  # (WILL/WONT/DO/DONT, option) received
+        self._timing_marks = 0  # answers to our DO TM (RFC 860) received
         self.subnegotiations: list[tuple[int, bytes]] = []
         self.gmcp: list[tuple[str, Any]] = []
         self.mssp: dict[str, list[str]] = {}
@@ -166,7 +167,9 @@ class TelnetClient:
         self.negotiation.append((cmd, option))
         if option in self.options.silent:
             return
-        if option == ECHO and cmd in (WILL, WONT):
+        if option == TM and cmd in (WILL, WONT):
+            self._timing_marks += 1  # the answer to drain's DO TM: nothing to reply
+        elif option == ECHO and cmd in (WILL, WONT):
             self.server_echo = cmd == WILL
             if cmd == WILL:
                 self._writer.write(bytes([IAC, DO, ECHO]))
@@ -285,21 +288,14 @@ class TelnetClient:
     def send_raw(self, data: bytes) -> None:
         self._writer.write(data)
 
-    async def drain(self) -> str:
-        """Consume what has already arrived (messages caused by others), without waiting
-        for more than a moment."""
-        while True:
-            try:
-                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
-                # cancellation that arrives as the read completes (a cancelled task that
-                # drains in a loop would then never stop)
-                async with asyncio.timeout(0.002):
-                    chunk = await self._reader.read(65536)
-            except TimeoutError:
-                break
-            if not chunk:
-                break
-            self._feed(chunk)
+    async def drain(self, timeout: float = 10.0) -> str:
+        """Consume what the server sent before now (messages caused by others). A timing mark
+        (RFC 860) is asked for: the server answers it in turn with its output, so whatever
+        arrives before the answer was sent before it, however slow the machine."""
+        before = self._timing_marks
+        self._writer.write(bytes([IAC, DO, TM]))
+        with contextlib.suppress(ConnectionError):  # closed: all it sent has arrived
+            await self.wait_for(lambda: self._timing_marks > before, timeout)
         return self._take(len(self.text))
 
     async def command(self, line: str, timeout: float = 10.0) -> str:

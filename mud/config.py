@@ -15,6 +15,8 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
     "data_dir": ("MUD_DATA_DIR", "./var", str, "folder for the embedded database and logs"),
     "database_url": ("MUD_DATABASE_URL", None, str, "PostgreSQL URL; unset runs an embedded one"),
     "save_interval": ("MUD_SAVE_INTERVAL", 5.0, float, "seconds between write-behind flushes"),
+    "database_connections": ("MUD_DATABASE_CONNECTIONS", 10, int,
+                             "connections this process keeps open to PostgreSQL"),
     "log_level": ("MUD_LOG_LEVEL", "INFO", str, "DEBUG, INFO, WARNING or ERROR"),
     "world_dir": ("MUD_WORLD_DIR", None, str, "world data folder (default: the bundled world/)"),
     "linkdead_timeout": ("MUD_LINKDEAD_TIMEOUT", 300.0, float, "seconds a dropped character stays"),
@@ -64,7 +66,8 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
 }
 
 
-POSITIVE = ("save_interval", "tick_interval", "lease_seconds")  # intervals of loops: 0 would spin
+POSITIVE = ("save_interval", "tick_interval", "lease_seconds",  # loops: 0 would spin
+            "database_connections")
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class Settings:
     data_dir: str
     database_url: str | None
     save_interval: float
+    database_connections: int
     log_level: str
     world_dir: str | None
     linkdead_timeout: float

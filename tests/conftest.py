@@ -22,9 +22,15 @@ import pytest
 import pytest_asyncio
 
 from mud.client import TelnetClient
+from tests.forkserver import Child, ForkServer
 
 PASSWORD = "correct-horse"
 START_TIMEOUT = 60.0
+FORKS = ForkServer()  # forks this test process's servers (started on first use)
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes()
 
 
 def letters(n: int = 10) -> str:
@@ -34,6 +40,13 @@ def letters(n: int = 10) -> str:
 def new_name() -> str:
     """A fresh account and character name (letters only, valid for both)."""
     return "T" + letters(9)
+
+
+@pytest_asyncio.fixture(scope="session", autouse=True)
+async def fork_server() -> AsyncIterator[ForkServer]:
+    """The fork server ends with the session (its servers are stopped by their fixtures)."""
+    yield FORKS
+    await FORKS.close()
 
 
 @pytest.fixture(scope="session")
@@ -99,14 +112,17 @@ class ServerProcess:
 
     def __init__(self, database_url: str, log_path: Path, save_interval: float = 0.3,
                  extra_env: dict[str, str] | None = None, redis_url: str = "",
-                 redis_prefix: str | None = None) -> None:
+                 redis_prefix: str | None = None, forked: bool = True) -> None:
+        """forked: started by the fork server (tests/forkserver.py), which saves most of a
+        second of CPU a start; False: `python -m mud serve` run whole, as an operator runs it."""
         self.database_url = database_url
+        self.forked = forked
         self.redis_url = redis_url
         self.redis_prefix = redis_prefix or f"test{uuid.uuid4().hex[:10]}"
         self.log_path = log_path
         self.save_interval = save_interval
         self.extra_env = extra_env or {}
-        self.proc: asyncio.subprocess.Process | None = None
+        self.proc: asyncio.subprocess.Process | Child | None = None
         self.port = 0
         # AF_UNIX paths are short (about 107 bytes): a folder of its own under /tmp
         console_dir = tempfile.mkdtemp(prefix="mudc", dir="/tmp")
@@ -122,19 +138,39 @@ class ServerProcess:
                # fail passwords on purpose
                "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_NEW_ACCOUNTS_PER_ADDRESS": "0",
                "MUD_LOGIN_FAIL_DELAY": "0.05",
+               # argon2 at its production cost takes a tenth of a second of CPU a login, and
+               # the suite logs in hundreds of times; the production cost is tested apart
+               # (test_login.py)
+               "MUD_ARGON2_TIME_COST": "1", "MUD_ARGON2_MEMORY_KIB": "8192",
+               # several test processes start servers on one PostgreSQL at once
+               "MUD_DATABASE_CONNECTIONS": "4",
                "MUD_CONSOLE_SOCKET": str(self.console_socket),
                **self.extra_env}
-        self._log = self.log_path.open("ab")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "mud", "serve", env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=self._log)
-        assert self.proc.stdout is not None
-        line = await asyncio.wait_for(self.proc.stdout.readline(), START_TIMEOUT)
+        out = self.log_path.with_suffix(".out")
+        out.write_bytes(b"")  # the server's stdout: read below for where it listens
+        if self.forked:
+            self.proc = await FORKS.start(env, out, self.log_path)
+        else:
+            with out.open("wb") as stdout, self.log_path.open("ab") as stderr:
+                self.proc = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "mud", "serve", env=env, stdout=stdout,
+                    stderr=stderr)
+        line = await asyncio.wait_for(self._first_line(out), START_TIMEOUT)
         match = re.search(rb"listening on [\d.]+:(\d+)", line)
         if not match:
             raise RuntimeError(f"server did not start: {line!r}; see {self.log_path}")
         self.port = int(match[1])
         return self
+
+    async def _first_line(self, out: Path) -> bytes:
+        """The first line the server prints (where it listens), or what it printed before it
+        ended."""
+        assert self.proc is not None
+        while True:
+            printed = _read(out)
+            if b"\n" in printed or self.proc.returncode is not None:
+                return printed.split(b"\n", 1)[0]
+            await asyncio.sleep(0.01)
 
     async def client(self) -> TelnetClient:
         return await TelnetClient.connect("127.0.0.1", self.port)
@@ -144,9 +180,7 @@ class ServerProcess:
         assert self.proc is not None
         if sig is not None and self.proc.returncode is None:
             self.proc.send_signal(sig)
-        code = await asyncio.wait_for(self.proc.wait(), timeout)
-        self._log.close()
-        return code
+        return await asyncio.wait_for(self.proc.wait(), timeout)
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")

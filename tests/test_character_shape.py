@@ -12,21 +12,17 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from psycopg.rows import dict_row
 
 from mud.cluster.cache import from_json, to_json
 from mud.game.ids import new_id
-from mud.game.model import Ability, Character, Essence, InventoryItem, Part, QuestProgress, Skill
+from mud.game.model import Character
 from mud.store.characters import CharacterRepository
 from mud.store.database import open_database
 from mud.store.players import PlayerRepository
 from mud.store.saver import Saver
 from mud.store.shape import CHARACTERS, CHILDREN, FINISHED_QUESTS, NOT_SAVED
+from tests.characters import TABLES, database_rows, every_field_filled, save_whole, saved_fields
 
-# what the test knows of the schema on its own, to check the columns the declaration writes
-TABLES = {"inventory": "character_inventory", "essences": "character_essences",
-          "abilities": "character_abilities", "quests": "character_quests",
-          "skills": "character_skills"}
 COLUMNS = {"room_id": "current_room_id"}  # where a column is not named as the field
 
 
@@ -36,92 +32,11 @@ async def db(make_database, tmp_path: Path):
         yield database
 
 
-def saved_fields(cls: type) -> list[dataclasses.Field]:
-    """The model's fields that must be saved: all of them, but those listed as not saved."""
-    return [f for f in dataclasses.fields(cls) if f.name not in NOT_SAVED]
-
-
-def default_of(f: dataclasses.Field) -> Any:
-    if f.default_factory is not dataclasses.MISSING:
-        return f.default_factory()
-    return f.default
-
-
-def filled(cls: type, rows: list[dict[str, Any]]) -> list[Any]:
-    """Model objects of cls from rows of values: every saved field is given, and each takes a
-    value other than its default in at least one row (a quest is active by default, and only
-    a finished one can be completed)."""
-    fields = saved_fields(cls)
-    for row in rows:
-        assert set(row) == {f.name for f in fields}, f"{cls.__name__}: give every saved field"
-    for f in fields:
-        assert any(row[f.name] != default_of(f) for row in rows), (
-            f"{cls.__name__}.{f.name}: fill it with a value other than its default")
-    return [cls(**row) for row in rows]
-
-
 def state(ch: Character) -> dict[str, Any]:
     """Every saved field of ch, its owned rows field by field."""
     values = {f.name: getattr(ch, f.name) for f in saved_fields(Character)}
     return {name: [dataclasses.asdict(row) for row in value] if isinstance(value, list)
             else value for name, value in values.items()}
-
-
-def every_field_filled(account_id: Any, created: Character) -> Character:
-    essence, other = filled(Essence, [
-        {"id": new_id(), "essence_type": "flame", "attribute_bound": "power",
-         "rank_bonded": "iron"},
-        {"id": new_id(), "essence_type": "river", "attribute_bound": "spirit",
-         "rank_bonded": "normal"}])
-    active, finished = filled(QuestProgress, [
-        {"id": new_id(), "quest_id": "rat_problem", "status": "active",
-         "progress": {"rats": 2, "visited": ["cellar"]},
-         "started_at": datetime(2026, 3, 4, 5, 6, 7, 891011), "completed_at": None},
-        {"id": new_id(), "quest_id": "lost_letter", "status": "completed",
-         "progress": {"delivered": 1}, "started_at": datetime(2026, 1, 2, 3, 4, 5),
-         "completed_at": datetime(2026, 1, 2, 4, 5, 6, 7)}])
-    (ch,) = filled(Character, [{
-        "id": created.id, "player_id": account_id, "name": created.name,
-        "rank": "iron", "power": 31, "speed": 32, "spirit": 33, "recovery": 34,
-        "room_id": "market_street", "health": 301, "mana": 302, "stamina": 303,
-        "inventory_expansion": 2, "weak_until": 1_900_000_000.25, "frozen": True,
-        "prompt": "%h hp [%r]> ", "colour": False,
-        "essences": [essence, other],
-        "abilities": filled(Ability, [
-            {"id": new_id(), "essence_id": essence.id, "ability_name": "Fire Bolt",
-             "current_rank": "iron", "awakened": True,
-             "metadata": {"cooldown_until": 12.5, "progress": 3}},
-            {"id": new_id(), "essence_id": other.id, "ability_name": "Flowing Mend",
-             "current_rank": "normal", "awakened": False, "metadata": None}]),
-        "inventory": filled(InventoryItem, [
-            {"id": new_id(), "item_id": "rusty_sword", "quantity": 3, "slot": 1,
-             "metadata": {"durability": 37, "enchantments": ["keen"]}}]),
-        "quests": [active, finished],
-        "skills": filled(Skill, [
-            {"id": new_id(), "skill_id": "herbalism", "level": 4, "experience": 56},
-            {"id": new_id(), "skill_id": "swordsmanship", "level": 7, "experience": 123}]),
-        "completed_quests": {"lost_letter"},
-    }])
-    return ch
-
-
-async def save_whole(db, ch: Character) -> None:
-    saver = Saver(db.pool, interval=60)
-    saver.attach(ch)
-    for part in Part:
-        ch.mark(part)
-    assert await saver.flush(), saver.stats.last_error
-
-
-async def database_rows(db, ch: Character) -> dict[str, list[dict[str, Any]]]:
-    async with db.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute("SELECT * FROM characters WHERE id = %s", (ch.id,))
-        rows = {"characters": await cur.fetchall()}
-        for table in TABLES.values():
-            await cur.execute(f"SELECT * FROM {table} WHERE character_id = %s ORDER BY id",
-                              (ch.id,))
-            rows[table] = await cur.fetchall()
-    return rows
 
 
 def assert_columns_hold(rows: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
@@ -158,7 +73,8 @@ async def test_every_field_survives_database_memory_cache_memory_database(db) ->
     account = await PlayerRepository(db.pool).create("Ivy", "ivy@example.com", "hash")
     repository = CharacterRepository(db.pool)
     ch = every_field_filled(account.id, await repository.create(account.id, "Ivy", "square"))
-    await save_whole(db, ch)
+    saver = Saver(db.pool, interval=60)
+    await save_whole(saver, ch)
     # memory holds only active quests whole; the finished one is known by its id
     expected = state(ch) | {"quests": state(ch)["quests"][:1]}
 
@@ -166,7 +82,7 @@ async def test_every_field_survives_database_memory_cache_memory_database(db) ->
     assert state(loaded) == expected
     cached = from_json(to_json(loaded))
     assert state(cached) == expected
-    await save_whole(db, cached)
+    await save_whole(saver, cached)
     assert state(await repository.load(ch.id)) == expected
 
     rows = await database_rows(db, ch)
@@ -183,9 +99,9 @@ async def test_the_saver_writes_only_dirty_parts_as_declared(db) -> None:
     account = await PlayerRepository(db.pool).create("Jo", "jo@example.com", "hash")
     repository = CharacterRepository(db.pool)
     ch = every_field_filled(account.id, await repository.create(account.id, "Jo", "square"))
-    await save_whole(db, ch)
-    ch = await repository.load(ch.id)
     saver = Saver(db.pool, interval=60)
+    await save_whole(saver, ch)
+    ch = await repository.load(ch.id)
     saver.attach(ch)
 
     used, other = ch.abilities

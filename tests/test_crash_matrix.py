@@ -31,8 +31,7 @@ from tests.conftest import ServerProcess, join, query, rejoin, wait_for_rows
 
 SAVE_INTERVAL = 0.2
 ENV = {"MUD_INPUT_RATE": "0",  # the players send as fast as the server answers
-       "MUD_LEASE_SECONDS": "2",  # a dead holder's lease runs out within two seconds
-       "MUD_ARGON2_TIME_COST": "1", "MUD_ARGON2_MEMORY_KIB": "8192"}  # quick logins
+       "MUD_LEASE_SECONDS": "2"}  # a dead holder's lease runs out within two seconds
 ROUNDS = 3  # kills per game
 WORLD = load_world(Path(__file__).resolve().parent.parent / "world")
 ROOM_NAMES = {room.name for room in WORLD.rooms.values()}

@@ -1,10 +1,11 @@
-"""Essences end to end: bonding over telnet, confluences, the four-essence limit, abilities,
-ranks, resting and regeneration, restarts, and a bond whose database connection dies."""
+"""Essences end to end: bonding over telnet as the database commits it, confluences, the
+four-essence limit, abilities and ranks as saved, restarts, and a bond whose database
+connection dies. The bond's question, abilities' rules, resting and regeneration are tested in
+memory (tests/test_cmd_essences.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 
 import psycopg
 
@@ -24,11 +25,6 @@ async def essences_in_db(server: ServerProcess, name: str) -> list[tuple]:
                        " (SELECT count(*) FROM character_abilities a WHERE a.essence_id = e.id)"
                        " FROM character_essences e JOIN characters c ON c.id = e.character_id"
                        " WHERE c.name = %s ORDER BY e.id", name.capitalize())
-
-
-async def ready_abilities(client: TelnetClient) -> list[str]:
-    return re.findall(r"^  (\S[\w' -]*?\S)\s+normal\s+ready\b", await client.command(
-        "abilities"), re.M)
 
 
 def attribute_line(score: str, attribute: str) -> str:
@@ -88,21 +84,6 @@ async def test_find_bond_and_keep_essences_through_a_restart(server_factory) -> 
     assert await client.command("score") == before
     listing = await client.command("abilities")
     assert all(f"{e} essence" in listing for e in ("Ember", "Tide", "Moon", "Accord"))
-
-
-async def test_bonding_asks_first_and_no_cancels(server) -> None:
-    client, name = await carrying(server, "gale_essence")
-    question = await client.command("bond gale to speed")
-    assert "Bonding a gale essence to speed cannot be undone" in question
-    assert "Speed will rise by 6" in question
-    assert "Bonding cancelled." in await client.command("no")
-    assert "a gale essence" in await client.command("inventory")
-    # anything but yes or no asks again (more in tests/test_first_hour_items.py)
-    await client.command("bond gale to speed")
-    reply = await client.command("look")
-    assert "Please answer yes or no." in reply and "Village Square" not in reply
-    assert "Bonding cancelled." in await client.command("no")
-    assert await essences_in_db(server, name) == []
 
 
 async def test_bad_bond_requests_are_explained(server) -> None:
@@ -182,34 +163,6 @@ async def test_rank_up_reaches_player_and_room(server) -> None:
                         name.capitalize(), expect=lambda rows: rows == [("iron",)])
 
 
-async def test_striking_the_air_teaches_nothing(server) -> None:
-    client, _ = await carrying(server, "stone_essence")
-    await bond(client, "stone", "power")
-    assert "You are not fighting anything" in await client.command("use cobble")
-    line = next(x for x in (await client.command("abilities")).splitlines()
-                if "Cobble Strike" in x)
-    assert "progress 0/20" in line and " ready " in line  # not used: no cooldown either
-
-
-async def test_rest_regenerates_and_holds_you_in_place(server_factory) -> None:
-    server = await server_factory(extra_env={"MUD_TICK_INTERVAL": "0.2"})
-    client, _ = await join(server)
-    await client.command("west")
-    await client.command("west")
-    await client.command("get ember")
-    await bond(client, "ember", "power")  # health max is now 160; health is still 100
-    assert "You sit down and rest." in await client.command("rest")
-    assert "resting" in await client.command("score")
-    assert "Stand up first" in await client.command("east")
-    ability = (await ready_abilities(client))[0]
-    assert "Stand up first" in await client.command(f"use {ability}")
-    await asyncio.sleep(1.0)
-    health = int(re.search(r"Health (\d+)/160", await client.command("score"))[1])
-    assert health > 100
-    assert "You stand up." in await client.command("stand")
-    assert "Temple Walk" in await client.command("east")
-
-
 async def test_a_bond_whose_database_connection_dies_changes_nothing(server_factory) -> None:
     server = await server_factory()
     client, name = await join(server)
@@ -259,17 +212,3 @@ async def test_a_bond_whose_database_connection_dies_changes_nothing(server_fact
     # the server has recovered: the same bond now goes through
     assert "You bond the ember essence" in await bond(client, "ember", "power")
     assert len(await essences_in_db(server, name)) == 1
-
-
-async def test_a_heal_reaches_someone_else_in_the_room(server) -> None:
-    healer, _ = await carrying(server, "tide_essence")
-    await bond(healer, "tide", "recovery")
-    hurt, hurt_name = await carrying(server, "stone_essence")
-    await bond(hurt, "stone", "power")  # health 100 of a new maximum of 160
-    reply = await healer.command(f"use mend {hurt_name[:4]}")
-    gained = int(re.search(r"You use Flowing Mend on \w+, restoring (\d+) health", reply)[1])
-    assert gained > 0
-    assert f"uses Flowing Mend on you, restoring {gained} health" in await hurt.read_until(
-        "health")
-    assert "You will not turn Undertow Pull on" in await healer.command(
-        f"use undertow {hurt_name}")

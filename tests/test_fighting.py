@@ -9,9 +9,8 @@ from pathlib import Path
 
 from mud.game import fighting, rounds
 from mud.game.clock import Clock
-from mud.game.ids import new_id
 from mud.game.mobs import Mob
-from mud.game.model import Character
+from mud.game.model import Character, starting_character
 from mud.game.state import Game
 from mud.world.loader import load_world
 
@@ -38,8 +37,7 @@ def setup(room_id: str, names: list[str]) -> tuple[Game, list[Character], list[l
     game.rng = random.Random(5)
     characters, listeners = [], []
     for name in names:
-        ch = Character(new_id(), uuid.uuid4(), name, room_id=room_id)
-        ch.health, ch.mana, ch.stamina = ch.max_health, ch.max_mana, ch.max_stamina
+        ch = starting_character(uuid.uuid4(), name, room_id)
         game.characters[ch.id] = ch
         listener = Listener(ch)
         game.players[ch.id] = listener

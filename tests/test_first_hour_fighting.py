@@ -1,13 +1,12 @@
-"""The first hour's fighting end to end over telnet (issue 13): an ability teaches only when it
-did something, a damage ability with no foe is refused before anything is spent, `consider`
-counts abilities, a keyword names the monster whose own name has it first, cooldowns round up,
-and a reply follows its command with no blank line. The bundled world plus a small trial zone
+"""The first hour's fighting end to end over telnet (issue 13): a heal teaches only when it
+restored something, and what it taught is kept; a reply follows its command with no blank line.
+The rules of abilities, cooldowns, keywords and `consider` are tested in memory
+(tests/test_cmd_fighting.py), on the same world: the bundled one plus a small trial zone
 (a practice dummy that cannot be killed in a test, a bandit camp whose chief is a bandit only by
 keyword, and a sturdy, thick-skinned brute)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 from collections.abc import AsyncIterator, Callable
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mud.client import TelnetClient
-from tests.conftest import ServerProcess, carrying, join, query, rejoin
+from tests.conftest import ServerProcess, carrying, query, rejoin
 
 WORLD = Path(__file__).resolve().parent.parent / "world"
 
@@ -111,16 +110,22 @@ async def trials(make_database: Callable[[], str], tmp_path_factory: pytest.Temp
                  redis_url: str) -> AsyncIterator[ServerProcess]:
     """One server on the trial world for the module: each test makes characters of its own."""
     folder = tmp_path_factory.mktemp("trials")
+    world = write_trial_world(folder)
+    server = await ServerProcess(make_database(), folder / "server.log", redis_url=redis_url,
+                                 extra_env={"MUD_WORLD_DIR": str(world)}).start()
+    yield server
+    await server.stop()
+
+
+def write_trial_world(folder: Path) -> Path:
+    """The bundled world plus the trial zone, written under folder; returns its path."""
     world = folder / "world"
     shutil.copytree(WORLD, world)
     (world / "world.toml").write_text('start_room = "trial_yard"\nweakness_seconds = 3\n')
     with (world / "monsters.toml").open("a") as fh:
         fh.write(TRIAL_MONSTERS)
     (world / "zones" / "trials.toml").write_text(TRIAL_ZONE)
-    server = await ServerProcess(make_database(), folder / "server.log", redis_url=redis_url,
-                                 extra_env={"MUD_WORLD_DIR": str(world)}).start()
-    yield server
-    await server.stop()
+    return world
 
 
 async def bonded(server: ServerProcess, *essences: str, to: str = "power"
@@ -147,10 +152,6 @@ async def in_fight(client: TelnetClient, line: str, pattern: str) -> str:
     return await client.read_until(pattern)
 
 
-def stamina(score: str) -> str:
-    return re.search(r"Stamina (\d+/\d+)", score)[1]
-
-
 async def test_a_heal_teaches_only_when_it_restores_something(trials: ServerProcess) -> None:
     full, _ = await bonded(trials, "tusk", to="recovery")  # health stays full: 100/100
     assert "You use Stubborn Snort, restoring 0 health." in await full.command("use snort")
@@ -166,91 +167,6 @@ async def test_a_heal_teaches_only_when_it_restores_something(trials: ServerProc
                        " AND a.ability_name = 'Stubborn Snort'", name.capitalize()) == [(1,)]
     hurt, _ = await rejoin(trials, name)
     assert "progress 1/20" in await ability_line(hurt, "Stubborn Snort"), "kept"
-
-
-async def test_a_buff_teaches_only_in_a_fight(trials: ServerProcess) -> None:
-    client, _ = await bonded(trials, "stone", "gale")
-    assert "You use Tailwind: speed +3" in await client.command("use tailwind")
-    assert "progress 0/20" in await ability_line(client, "Tailwind")  # no foe: nothing learnt
-    assert "You attack a straw dummy!" in await client.command("kill dummy")
-    await in_fight(client, "use bedrock", r"You use Bedrock Stance: power \+3")
-    assert "progress 1/20" in await ability_line(client, "Bedrock Stance")
-
-
-async def test_a_sense_that_finds_no_one_teaches_nothing(trials: ServerProcess) -> None:
-    client, name = await bonded(trials, "wasp", to="speed")
-    await client.quit()
-    await query(trials.database_url, "UPDATE character_abilities SET awakened = true"
-                " WHERE ability_name = 'Hive Hum'")
-    client, _ = await rejoin(trials, name)
-    await client.command("south")
-    assert "Trial Cell" in await client.command("south")  # no one else comes here
-    reply = await client.command("use hive hum")
-    assert "north: no one" in reply
-    assert "progress 0/20" in await ability_line(client, "Hive Hum")
-
-
-async def test_a_damage_ability_with_no_foe_is_refused_and_costs_nothing(
-        trials: ServerProcess) -> None:
-    client, _ = await bonded(trials, "stone")
-    before = stamina(await client.command("score"))
-    reply = await client.command("use cobble")
-    assert "You are not fighting anything" in reply and "use Cobble Strike <monster>" in reply
-    assert "empty air" not in reply
-    assert stamina(await client.command("score")) == before
-    line = await ability_line(client, "Cobble Strike")
-    assert " ready " in line and "progress 0/20" in line
-    await client.command("kill dummy")
-    await in_fight(client, "use cobble", "Your Cobble Strike hits a straw dummy for")
-    assert "progress 1/20" in await ability_line(client, "Cobble Strike")
-
-
-async def test_cooldowns_round_up_and_never_show_zero(trials: ServerProcess) -> None:
-    client, _ = await bonded(trials, "ember")
-    await client.command("kill dummy")
-    await in_fight(client, "use cinder", "Your Cinder Flick hits a straw dummy")
-    seen: set[int] = set()
-    async with asyncio.timeout(6):  # Cinder Flick cools down for 3 seconds
-        while True:
-            reply = await in_fight(client, "use cinder",
-                                   r"Your Cinder Flick hits|not ready yet \(\d+s\)\.")
-            if "hits" in reply:
-                break
-            seen.add(int(re.search(r"not ready yet \((\d+)s\)\.", reply)[1]))
-            state = re.search(r"Cinder Flick\s+normal\s+(ready in \d+s|ready)",
-                              await ability_line(client, "Cinder Flick"))[1]
-            assert state != "ready in 0s"
-            if state.startswith("ready in"):
-                seen.add(int(state.split()[2][:-1]))
-            await asyncio.sleep(0.05)
-    assert 0 not in seen and 1 in seen and max(seen) == 3
-
-
-async def test_keywords_prefer_the_monster_whose_own_name_has_them(trials: ServerProcess
-                                                                   ) -> None:
-    client, _ = await bonded(trials, "ember")
-    await client.command("north")
-    assert "A sly bandit (normal rank)" in await client.command("con bandit")
-    assert "Black Odo (iron rank)" in await client.command("con 2.bandit")
-    assert "Black Odo (iron rank)" in await client.command("con chief")
-    assert "quick hands" in await client.command("look bandit")
-    assert "scarred and sour" in await client.command("look 2.bandit")
-    assert "Your Cinder Flick hits a sly bandit" in await client.command("use cinder bandit")
-    assert "You attack Black Odo!" in await client.command("kill 2.bandit")
-
-
-async def test_consider_counts_abilities(trials: ServerProcess) -> None:
-    """The brute's hide turns blows but not abilities: it kills anyone who has only blows, but
-    a fighter with Cinder Flick and Smoulder Fist (health 100 of 160) needs about 7 rounds to
-    its 9, and wins (rated on blows alone, that fighter was told it would die at once)."""
-    plain, _ = await join(trials)
-    await plain.command("east")
-    assert "A hide-bound brute (normal rank) would kill you before you could blink." in (
-        await plain.command("consider brute"))
-    fighter, _ = await bonded(trials, "ember")
-    await fighter.command("east")
-    assert "A hide-bound brute (normal rank) looks like a fair fight." in (
-        await fighter.command("consider brute"))
 
 
 async def test_a_reply_follows_its_command_without_a_blank_line(trials: ServerProcess

@@ -155,7 +155,6 @@ async def server(make_database: Callable[[], str], tmp_path_factory: pytest.Temp
         with contextlib.suppress(TimeoutError):
             await proc.stop(signal.SIGTERM, timeout=15)
     await kill(proc)
-    proc._log.close()
 
 
 @pytest_asyncio.fixture(autouse=True)
@@ -163,7 +162,6 @@ async def answering_server(server: ServerProcess) -> AsyncIterator[None]:
     """Restart the module's server if an earlier test left it dead or hung."""
     if not await answers(server):
         await kill(server)
-        server._log.close()
         await server.start()
     NOTES.clear()
     BROKEN.clear()

@@ -19,10 +19,12 @@ LAYERS: list[tuple[str, ...]] = [
     ("game",),  # the model and the rules, over the world's templates
     ("store", "net"),  # PostgreSQL; telnet and its protocols, knowing nothing of the game
     ("cluster",),  # Redis: cache, leases, bus, relay
-    ("reload", "feed"),  # reloading the world; the GMCP feed of a character
+    # reloading the world; the GMCP feed of a character; a character's life in this process
+    ("reload", "feed", "lifecycle"),
     ("ops",),  # staff operations, for the wizard commands and the console alike
     ("commands",),  # the registry, the dispatcher and the handlers
-    ("console", "session"),  # the operators' front end; one player's connection
+    # the operators' front end; one player's connection and its way in
+    ("console", "session", "login"),
     ("app",),  # the server that wires it all
     ("cli", "__main__", "client"),  # the `mud` command; the test client (nothing imports it)
 ]

@@ -155,7 +155,9 @@ async def test_database_outage_loses_nothing(server_factory) -> None:
 async def test_zero_config_runs_an_embedded_database_that_survives_restarts(
         server_factory, tmp_path) -> None:
     data = tmp_path / "data"
-    server = await server_factory("", redis_url="", extra_env={"MUD_DATA_DIR": str(data)})
+    # `python -m mud serve` run whole, as the README's quick start runs it (not forked)
+    server = await server_factory("", redis_url="", forked=False,
+                                  extra_env={"MUD_DATA_DIR": str(data)})
     alice, name = await join(server)
     await alice.command("west")
     assert (data / "redis" / "redis.sock").is_socket()  # the embedded Redis, socket only

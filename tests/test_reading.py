@@ -1,6 +1,6 @@
-"""What players read, end to end over telnet: help that shows its own markup, a and an, rooms in
-running text, identical monsters and items grouped, text wrapped to the client's window, long
-help paged to its height, and help searched for a word."""
+"""What players read, end to end over telnet: text wrapped to the client's window and long help
+paged to its height. What the text says (help's markup, a and an, rooms in running text,
+grouping, help searched for a word) is tested in memory (tests/test_cmd_reading.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest_asyncio
 
 from mud.client import Options, TelnetClient
-from tests.conftest import PASSWORD, ServerProcess, join, new_name, query, rejoin
-from tests.test_wizard import with_role
+from tests.conftest import PASSWORD, ServerProcess, new_name, query
 
 MORE = r"\[more (\d+)/(\d+): Enter for more, q to stop\] "
 Window = Callable[..., Awaitable[tuple[TelnetClient, str]]]
@@ -65,67 +64,6 @@ def following(lines: list[str], start: str, indent: int) -> list[str]:
             break
         block.append(line)
     return block
-
-
-# -- markup, articles, rooms ------------------------------------------------------------------
-
-
-async def test_help_shows_colour_tags_as_typed(player) -> None:
-    client, _ = await player()
-    assert "e.g. {red}%h{reset}." in await client.command("help prompt")
-
-
-async def test_look_at_a_player_says_a_or_an(server: ServerProcess) -> None:
-    looker, looker_name = await join(server)
-    other, name = await join(server)
-    await other.quit()
-    await query(server.database_url, "UPDATE characters SET rank = 'iron' WHERE name = %s",
-                name.capitalize())
-    other, _ = await rejoin(server, name)
-    await looker.read_until(f"{name.capitalize()} has left the game.")
-    await looker.expect(f"{name.capitalize()} has entered the game.")  # not in the reply below
-    assert f"{name.capitalize()}, an iron-rank adventurer." in await looker.command(
-        f"look {name}")
-    assert f"You are {looker_name.capitalize()}, a normal-rank adventurer." in \
-        await looker.command(f"look {looker_name}")
-    await other.close()
-    await looker.close()
-
-
-async def test_rooms_read_in_running_text(server: ServerProcess) -> None:
-    wizard, _ = await with_role(server, "wizard")
-    await wizard.command("goto road_gatehouse")
-    assert "Going by the gate, you would be at the North Gate." in await wizard.command(
-        "look gate")
-    assert "Going north, you would be at the Milestone." in await wizard.command("look north")
-    assert "You accept 'Eyes on the Road'." in await wizard.command("quest accept eyes")
-    arrived = await wizard.command("goto watchtower_top")
-    assert "[Eyes on the Road] You have arrived on top of the watchtower." in arrived
-    info = await wizard.command("quest info eyes")
-    assert "Stand on top of the watchtower: 1/1" in info
-    assert "Stand at the Broken Bridge: 0/1" in info
-    await wizard.close()
-
-
-async def test_identical_monsters_and_items_are_grouped(server: ServerProcess) -> None:
-    wizard, _ = await with_role(server, "wizard")
-    await wizard.command("goto shrine_crypt")
-    await wizard.command("purge")
-    await wizard.command("spawn cellar_rat 3")
-    await wizard.command("spawn copper_coin 5")
-    await wizard.command("spawn rusty_sword 2")
-    await wizard.command("spawn lookout_corran 2")
-    look = await wizard.command("look")
-    assert "Three cellar rats are here." in look and "A cellar rat" not in look
-    assert "Five copper coins lie here." in look
-    assert "Two rusty swords lie here." in look
-    assert look.count("Corran the lookout is here.") == 2  # a name is no kind: never counted
-    await wizard.command("kill rat")
-    look = await wizard.command("look")
-    assert "Two cellar rats are here." in look
-    assert "A cellar rat is here, fighting you." in look
-    await wizard.command("purge")
-    await wizard.close()
 
 
 # -- wrapping to the window -------------------------------------------------------------------
@@ -215,12 +153,3 @@ async def test_help_is_not_paged_without_a_height(player) -> None:
     client, _ = await player()
     listing = await client.command("help")
     assert "[more" not in listing and "Type 'help <command>' for more" in listing
-
-
-async def test_help_searches_help_texts_for_a_word(player) -> None:
-    client, _ = await player()
-    found = await client.command("help heal")
-    assert "No command is called 'heal'. Help that mentions it:" in found
-    assert re.search(r"mentions it: .*\buse\b", found)
-    assert ("There is no help on 'xyzzy': no command is called that, and no help mentions it."
-            in await client.command("help xyzzy"))

@@ -17,7 +17,6 @@ from mud.auth import Passwords
 from mud.client import MSSP, Options, TelnetClient
 from tests.conftest import PASSWORD, ServerProcess, join, new_name, query
 
-CHEAP = {"MUD_ARGON2_TIME_COST": "1", "MUD_ARGON2_MEMORY_KIB": "8192"}
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens there: the server plays degraded
 
 # -- argon2 -----------------------------------------------------------------------------------
@@ -78,8 +77,11 @@ async def timed_create(server: ServerProcess, username: str, email: str) -> tupl
         await client.close()
 
 
-async def test_taken_username_and_email_are_refused_before_hashing(server: ServerProcess
-                                                                     ) -> None:
+async def test_taken_username_and_email_are_refused_before_hashing(server_factory) -> None:
+    # hashing at the production cost, so that a refusal after hashing could not pass for one
+    # before it
+    server = await server_factory(extra_env={"MUD_ARGON2_TIME_COST": "3",
+                                             "MUD_ARGON2_MEMORY_KIB": "65536"})
     name = new_name()
     hashed, reply = await timed_create(server, name, f"{name}@example.com")
     assert "Character name: " in reply
@@ -96,7 +98,7 @@ async def test_taken_username_and_email_are_refused_before_hashing(server: Serve
 
 async def test_new_accounts_are_limited_per_address(server_factory, make_database) -> None:
     database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
-    env = {**CHEAP, "MUD_NEW_ACCOUNTS_PER_ADDRESS": "2"}
+    env = {"MUD_NEW_ACCOUNTS_PER_ADDRESS": "2"}
     server = await server_factory(database, redis_prefix=prefix, extra_env=env)
     other = await server_factory(database, redis_prefix=prefix, extra_env=env)
     first, first_name = await join(server)
@@ -125,7 +127,7 @@ async def test_new_accounts_are_limited_per_address(server_factory, make_databas
 
 async def test_the_limit_is_counted_in_memory_while_redis_is_away(server_factory) -> None:
     server = await server_factory(redis_url=UNREACHABLE_REDIS,
-                                  extra_env={**CHEAP, "MUD_NEW_ACCOUNTS_PER_ADDRESS": "1"})
+                                  extra_env={"MUD_NEW_ACCOUNTS_PER_ADDRESS": "1"})
     client, _ = await join(server)
     name = new_name()
     _, reply = await timed_create(server, name, f"{name}@example.com")
@@ -158,7 +160,7 @@ async def test_mssp_hostname_stays_empty_unless_set(server: ServerProcess, serve
 
 async def test_in_memory_login_limits_are_pruned_without_stats(server_factory) -> None:
     server = await server_factory(redis_url=UNREACHABLE_REDIS, extra_env={
-        **CHEAP, "MUD_STATS_INTERVAL": "0", "MUD_LOGIN_LOCKOUT": "1", "MUD_LOG_LEVEL": "DEBUG"})
+        "MUD_STATS_INTERVAL": "0", "MUD_LOGIN_LOCKOUT": "1", "MUD_LOG_LEVEL": "DEBUG"})
     client, name = await join(server)
     await client.quit()
     client = await server.client()

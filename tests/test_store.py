@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from mud.game.ids import new_id
-from mud.game.model import Ability, Essence, Part, QuestProgress, Skill
+from mud.game.model import Ability, Essence, QuestProgress, Skill
 from mud.store.characters import CharacterRepository, NameTaken
 from mud.store.database import open_database
 from mud.store.players import AccountExists, PlayerRepository
@@ -60,11 +60,8 @@ async def test_every_part_round_trips_through_the_saver(db) -> None:
     ch.essences.append(essence)
     ch.abilities.append(Ability(new_id(), essence.id, "Fire Bolt", "normal", False,
                                 {"cooldown_until": 12.5, "progress": 3}))
-    ch.mark(Part.ESSENCES)
     ch.quests.append(QuestProgress(new_id(), "rat_problem", "active", {"rats": 2}))
-    ch.mark(Part.QUESTS)
     ch.skills.append(Skill(new_id(), "swordsmanship", 2, 40))
-    ch.mark(Part.SKILLS)
     ch.add_item("copper_coin", 7, stackable=True)
     ch.add_item("rusty_sword", 1, stackable=False, metadata={"durability": 80})
     ch.power = 12
@@ -84,10 +81,8 @@ async def test_every_part_round_trips_through_the_saver(db) -> None:
     # a finished quest leaves memory but stays in the table; the log loads only active ones
     ch.quests[0].status = "completed"
     ch.quests[0].completed_at = datetime.now()
-    ch.mark(Part.QUESTS)
     assert await saver.flush()
     ch.quests.clear()
-    ch.mark(Part.QUESTS)
     assert await saver.flush()
     rows = await query(db_url(db), "SELECT status, completed_at IS NOT NULL FROM"
                                    " character_quests WHERE character_id = %s", ch.id)

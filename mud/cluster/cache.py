@@ -11,7 +11,7 @@ character that no process has in play, and it is exactly that character's last c
   while the character plays there is no entry, so a crash at any moment leaves either no entry
   (the next load reads PostgreSQL, which has every committed change) or the final state.
 - A character loaded while Redis was away may have left an entry: it is dropped when Redis
-  returns, before anything else is done with it (MudServer).
+  returns, before anything else is done with it (mud.lifecycle).
 - A change made to a character from outside the game (SQL, a tool) drops its entry: a trigger
   notifies every process (sql/0004_character_change_notices.sql, ChangeListener), and the first
   process to start empties the cache, as nobody heard of changes made meanwhile.

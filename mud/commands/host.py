@@ -47,6 +47,12 @@ class Server(Reloadable, Protocol):
     @property
     def stats(self) -> Counters: ...
 
+    def announce(self, ch: Character) -> None:
+        """Tell every process where ch is now (after a change of visibility)."""
+
+    def connections(self) -> list[dict[str, str | int | None]]:
+        """This process's connections, for `users`."""
+
 
 class PlayerSession(Protocol):
     """The connection of the player running a command."""

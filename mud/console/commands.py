@@ -88,7 +88,7 @@ class Counters(Protocol):
 
 
 class Host(Protocol):
-    """What the console uses of the running server (mud.app.MudServer)."""
+    """What the console uses of the running server (mud.app builds it)."""
 
     staff: Staff
     stats: Counters

@@ -400,6 +400,14 @@ class Character:
             row.quantity -= quantity
 
 
+
+def starting_character(player_id: uuid.UUID, name: str, room_id: str) -> Character:
+    """A new character: the model's starting attributes and full pools."""
+    ch = Character(id=new_id(), player_id=player_id, name=name, room_id=room_id)
+    ch.health, ch.mana, ch.stamina = ch.max_health, ch.max_mana, ch.max_stamina
+    ch.dirty.clear()  # nothing to save yet: it is inserted whole
+    return ch
+
 # which of the character's fields mark what, installed once the dataclasses are built
 _COLLECTIONS = {"inventory": Part.INVENTORY, "essences": Part.ESSENCES,
                 "abilities": Part.ESSENCES, "quests": Part.QUESTS, "skills": Part.SKILLS}

@@ -42,7 +42,7 @@ class Seat(Protocol):
 
 
 class Lifecycle(Protocol):
-    """Characters leaving the game (mud.app.MudServer)."""
+    """Characters leaving the game (mud.lifecycle.Lifecycle)."""
 
     async def leave_game(self, ch: Character, session: Any) -> bool:
         """Take ch out of the world (ending a link-dead wait) and save it; True once saved."""

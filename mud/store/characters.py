@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
 
-from mud.game.ids import new_id
-from mud.game.model import Character
+from mud.game.model import Character, starting_character
 from mud.store.shape import (
     CHARACTERS,
     CHILDREN,
@@ -108,9 +107,7 @@ class CharacterRepository:
 
     async def create(self, player_id: uuid.UUID, name: str, room_id: str) -> Character:
         """Insert a new character with starting attributes and full pools."""
-        template = Character(id=new_id(), player_id=player_id, name=name, room_id=room_id)
-        template.health, template.mana, template.stamina = (
-            template.max_health, template.max_mana, template.max_stamina)
+        template = starting_character(player_id, name, room_id)
         try:
             async with self._pool.connection() as conn, conn.cursor() as cursor:
                 use_dumpers(cursor.adapters)
