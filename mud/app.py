@@ -118,6 +118,8 @@ class MudServer:
         gc.collect()
         gc.freeze()
         gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+        # room notices of one kind go out once a turn, however many did the same thing
+        self.game.notices.defer = asyncio.get_running_loop().call_soon
         await self.staff.start()
         self.saver.start()
         self.audit.start()

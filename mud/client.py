@@ -311,6 +311,10 @@ class TelnetClient:
         self.in_game = False
         return await self.read_closed()
 
+    def abort(self) -> None:
+        """Drop the connection at once with a reset, as a crashed client or proxy would."""
+        self._writer.transport.abort()
+
     async def close_now(self) -> None:
         """Close without quitting (the server sees a dropped link)."""
         self._writer.close()

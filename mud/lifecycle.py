@@ -20,6 +20,7 @@ from mud.cluster.leases import AWAY, OURS, WAIT, Leases
 from mud.game.abilities import awaken
 from mud.game.fighting import disengage
 from mud.game.model import Character
+from mud.game.notices import ENTERED, LEFT, LOST_LINK, RECONNECTED
 from mud.game.state import Game
 from mud.store.characters import CharacterRepository
 from mud.store.saver import Saver
@@ -196,11 +197,10 @@ class Lifecycle:
         room = self.game.place(ch)
         if was_here:
             session.send(f"Welcome back, {ch.name}. You take up where you left off.")
-            self.game.tell_room(room, f"{ch.name} has reconnected.", exclude=[ch], actor=ch)
+            self.game.notify(room, RECONNECTED, ch)
         else:
             session.send(f"Welcome, {ch.name}.")
-            self.game.tell_room(room, f"{ch.name} has entered the game.", exclude=[ch],
-                                actor=ch)
+            self.game.notify(room, ENTERED, ch)
         log.info("event=enter character=%s resumed=%s room=%s", ch.name, was_here, ch.room_id)
         self.announce(ch)
         session.show_room()
@@ -214,7 +214,7 @@ class Lifecycle:
         room = self.game.room_of(ch)
         disengage(self.game, ch)
         self.game.unplace(ch)
-        self.game.tell_room(room, f"{ch.name} has left the game.", actor=ch)
+        self.game.notify(room, LEFT, ch)
         self._departed.add(ch.id)
         self.spawn(self.bus.depart(ch.name))
         saved = await self.saver.flush()
@@ -233,7 +233,7 @@ class Lifecycle:
         if self.game.players.get(ch.id) is not session:
             return
         del self.game.players[ch.id]
-        self.game.tell_room(self.game.room_of(ch), f"{ch.name} has lost their link.", actor=ch)
+        self.game.notify(self.game.room_of(ch), LOST_LINK, ch)
         log.info("event=link_lost character=%s", ch.name)
         self.spawn(self.saver.flush())
         self._linkdead[ch.id] = asyncio.get_running_loop().call_later(

@@ -33,6 +33,7 @@ from mud.game.clock import Clock
 from mud.game.fighting import disengage
 from mud.game.ids import new_id
 from mud.game.model import Character, InventoryItem, starting_character
+from mud.game.notices import ENTERED, LEFT
 from mud.game.state import Game
 from mud.net.colour import strip
 from mud.net.output import Display
@@ -197,7 +198,7 @@ class HarnessPlayer:
         room = game.room_of(ch)
         disengage(game, ch)
         game.unplace(ch)
-        game.tell_room(room, f"{ch.name} has left the game.", actor=ch)
+        game.notify(room, LEFT, ch)
         game.characters.pop(ch.id, None)
         self.character = None
         self.close("Goodbye!")
@@ -251,6 +252,6 @@ class Harness:
         self.game.characters[ch.id] = ch
         self.game.players[ch.id] = session
         room_ = self.game.place(ch)
-        self.game.tell_room(room_, f"{ch.name} has entered the game.", exclude=[ch], actor=ch)
+        self.game.notify(room_, ENTERED, ch)
         return session
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from mud.game import quests
 from mud.game.mobs import Mob, SpawnSlot
 from mud.game.model import Character
+from mud.game.notices import Kind, Notices
 from mud.roles import role_allows
 from mud.text import counted
 from mud.world.loader import ItemTemplate, RoomTemplate, World
@@ -63,6 +64,7 @@ class Game:
         self.rng = random.Random()
         # the game's wall clock in seconds (cooldowns, weakness, the tick); a test moves its own
         self.now: Callable[[], float] = time.time
+        self.notices = Notices(self)  # entering, leaving, lost links: told once a turn
         self.fights: set[Mob] = set()  # monsters in combat, each with its attackers
         self.slots: list[SpawnSlot] = []
         self.use_world(world)
@@ -230,6 +232,11 @@ class Game:
         for other in room.occupants:
             if id(other) not in skip and (actor is None or self.sees(other, actor)):
                 self.tell(other, text)
+
+    def notify(self, room: Room, kind: Kind, actor: Character) -> None:
+        """Tell room that actor did kind (entered, left, lost their link, reconnected), together
+        with everyone else who did the same there in this turn."""
+        self.notices.add(room, kind, actor)
 
     def tell_all(self, text: str) -> None:
         for player in list(self.players.values()):
