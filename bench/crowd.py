@@ -27,7 +27,7 @@ from bench.servers import MudServer, admin_database
 REPLY = ADAPTERS["mud"].private_reply
 
 
-async def measure(port: int, players: int) -> dict[str, float | int]:
+async def measure(port: int, players: int, settle: float) -> dict[str, float | int]:
     crowd = [Player(ADAPTERS["mud"], "127.0.0.1", port, "C") for _ in range(players)]
     bystander = Player(ADAPTERS["mud"], "127.0.0.1", port, "B")
     progress(f"logging in {players} players and a bystander ...")
@@ -36,6 +36,7 @@ async def measure(port: int, players: int) -> dict[str, float | int]:
     progress(f"  in after {time.perf_counter() - started:.1f}s ({failures} failed)")
     probe = bystander.client
     assert probe is not None
+    await asyncio.sleep(settle)  # the logins' saves and notices are done before the cut
     await probe.drain()
     before = probe.wire_bytes
     cut = time.perf_counter()
@@ -57,6 +58,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--players", type=int, default=2000)
+    parser.add_argument("--settle", type=float, default=3.0,
+                        help="seconds between the last login and the cut")
     parser.add_argument("--database-url", help="a PostgreSQL to create a scratch database in "
                                                "(default: an embedded one)")
     parser.add_argument("--redis-url", default="", help="default: the server's embedded one")
@@ -69,7 +72,7 @@ def main() -> None:
             env["MUD_REDIS_URL"] = args.redis_url
         proc, port, _, _ = server.start("crowd", extra_env=env)
         try:
-            result = asyncio.run(measure(port, args.players))
+            result = asyncio.run(measure(port, args.players, args.settle))
         finally:
             server.stop(proc)
     print(json.dumps(result, indent=2))
