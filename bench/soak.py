@@ -48,9 +48,10 @@ async def quiet_snapshot(pid: int, log_path: Path) -> dict[str, float]:
     """Let the server settle (saves, evictions, a fresh stats line), then read its figures."""
     await asyncio.sleep(4 * STATS_INTERVAL + 0.5)
     stats = server_stats(log_path)
-    # the database pool opens connections as load asks (up to its maximum): they are not leaks
+    # the database and Redis pools open connections as load asks and keep them: not leaks
     return {"rss_kib": rss_kib(pid), "tasks": stats.get("tasks", -1),
-            "fds": fd_count(pid) - stats.get("db_connections", 0),
+            "fds": fd_count(pid) - stats.get("db_connections", 0)
+            - stats.get("redis_connections", 0),
             "sessions": stats.get("sessions", -1), "characters": stats.get("characters", -1)}
 
 
@@ -121,8 +122,8 @@ async def soak(port: int, pid: int, log_path: Path, cycles: int, settle: int,
 
 def leaks(result: dict) -> list[str]:
     """What grew after settling or was left behind. Descriptors are counted without the
-    database pool's connections, and descriptors and tasks are compared with the settled
-    figures."""
+    database's and Redis's pooled connections, and descriptors and tasks are compared with the
+    settled figures."""
     settled, end = result["settled"], result["end"]
     found = []
     if result["rss_growth_after_settling_pct"] > 10:

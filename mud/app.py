@@ -207,6 +207,7 @@ class MudServer:
                 "lag_ms_max": round(lag_max, 2), "gc_ms_max": round(self.gc.take(), 2),
                 "flush_failures": self.saver.stats.failures,
                 "redis": "up" if self.bus.available else "down",
+                "redis_connections": self.bus.link.connections,
                 "cache_hits": self.cache.hits, "cache_misses": self.cache.misses,
                 "last_flush_ms": round(self.saver.stats.last_duration * 1000, 1)}
 

@@ -18,9 +18,9 @@ from mud.cluster.bus import Bus, Presence
 from mud.cluster.cache import TTL_SECONDS, CharacterCache
 from mud.cluster.leases import AWAY, OURS, WAIT, Leases
 from mud.game.abilities import awaken
-from mud.game.fighting import disengage
 from mud.game.model import Character
-from mud.game.notices import ENTERED, LEFT, LOST_LINK, RECONNECTED
+from mud.game.notices import ENTERED, LOST_LINK, RECONNECTED
+from mud.game.presence import leave_world
 from mud.game.state import Game
 from mud.store.characters import CharacterRepository
 from mud.store.saver import Saver
@@ -209,12 +209,8 @@ class Lifecycle:
         """Take a character out of the world and save it. True once the database has it."""
         if session is not None and self.game.players.get(ch.id) is not session:
             return True  # someone else took the character over
-        self.game.players.pop(ch.id, None)
         self._end_linkdead(ch)  # link-dead, taken out before its time (kicked, say)
-        room = self.game.room_of(ch)
-        disengage(self.game, ch)
-        self.game.unplace(ch)
-        self.game.notify(room, LEFT, ch)
+        leave_world(self.game, ch)
         self._departed.add(ch.id)
         self.spawn(self.bus.depart(ch.name))
         saved = await self.saver.flush()

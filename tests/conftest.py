@@ -29,10 +29,6 @@ START_TIMEOUT = 60.0
 FORKS = ForkServer()  # forks this test process's servers (started on first use)
 
 
-def _read(path: Path) -> bytes:
-    return path.read_bytes()
-
-
 def letters(n: int = 10) -> str:
     return "".join(random.choices(string.ascii_lowercase, k=n))
 
@@ -167,7 +163,7 @@ class ServerProcess:
         ended."""
         assert self.proc is not None
         while True:
-            printed = _read(out)
+            printed = await asyncio.to_thread(out.read_bytes)
             if b"\n" in printed or self.proc.returncode is not None:
                 return printed.split(b"\n", 1)[0]
             await asyncio.sleep(0.01)

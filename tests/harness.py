@@ -30,10 +30,10 @@ from mud.config import Settings
 from mud.game.abilities import awaken
 from mud.game.bonding import apply_bond, plan_bond
 from mud.game.clock import Clock
-from mud.game.fighting import disengage
 from mud.game.ids import new_id
 from mud.game.model import Character, InventoryItem, starting_character
-from mud.game.notices import ENTERED, LEFT
+from mud.game.notices import ENTERED
+from mud.game.presence import leave_world
 from mud.game.state import Game
 from mud.net.colour import strip
 from mud.net.output import Display
@@ -193,13 +193,8 @@ class HarnessPlayer:
     async def quit(self) -> None:
         """Leave the game as the server takes a character out (there is nothing to save)."""
         ch = self.ch
-        game = self.harness.game
-        game.players.pop(ch.id, None)
-        room = game.room_of(ch)
-        disengage(game, ch)
-        game.unplace(ch)
-        game.notify(room, LEFT, ch)
-        game.characters.pop(ch.id, None)
+        leave_world(self.harness.game, ch)
+        self.harness.game.characters.pop(ch.id, None)
         self.character = None
         self.close("Goodbye!")
 

@@ -140,6 +140,14 @@ class RedisLink:
             self._down(exc)
             return fallback
 
+    @property
+    def connections(self) -> int:
+        """Connections the client's pool holds open: it opens one more whenever more calls are
+        in flight at once than it has, and keeps them."""
+        pool = self.client.connection_pool
+        # redis-py (5 to 8) has no public count of a pool's connections
+        return len(pool._available_connections) + len(pool._in_use_connections)
+
     def lost(self, exc: BaseException) -> None:
         """A call outside `call` (a subscription) failed: Redis is down."""
         self._down(exc)

@@ -86,10 +86,6 @@ class Command:
     def summary(self) -> str:
         return self.help.splitlines()[0]
 
-    @property
-    def is_async(self) -> bool:
-        return inspect.iscoroutinefunction(self.handler)
-
 
 class Ambiguous(Exception):
     def __init__(self, word: str, names: list[str]) -> None:

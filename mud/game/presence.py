@@ -1,0 +1,19 @@
+"""A character going out of the world of this process, as far as the game is concerned (its
+lease, cache entry and saving are mud.lifecycle's)."""
+
+from __future__ import annotations
+
+from mud.game.fighting import disengage
+from mud.game.model import Character
+from mud.game.notices import LEFT
+from mud.game.state import Game
+
+
+def leave_world(game: Game, ch: Character) -> None:
+    """Take ch out of the world: no session plays it, its fights end, it leaves its room, and
+    the room is told."""
+    game.players.pop(ch.id, None)
+    room = game.room_of(ch)
+    disengage(game, ch)
+    game.unplace(ch)
+    game.notify(room, LEFT, ch)
