@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
-from mud.config import SETTINGS, Settings
+from mud.config import PROBLEM_FILE, SETTINGS, Settings
 
 
 def _setup_logging(level: str, process: str) -> None:
@@ -34,8 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mud", description="A telnet MUD game server.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser("serve", help="run the game server",
-                           description="Run the telnet server. With no database URL it starts "
-                                       "an embedded PostgreSQL in the data folder.")
+                           description="Run the game: by default a gateway (the telnet "
+                                       "listener) with the world as its child process; with "
+                                       "--role world or --role gateway, one of the two. With "
+                                       "no database URL it starts an embedded PostgreSQL in "
+                                       "the data folder.")
     for name in SETTINGS:
         _add_setting(serve, name)
     migrate = sub.add_parser("migrate", help="apply pending database migrations",
@@ -51,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     role = sub.add_parser("set-role", help="give an account a role (makes the first admin)",
                           description="Set an account's role: player, builder, wizard, admin.")
     role.add_argument("username")
-    role.add_argument("role", choices=["player", "builder", "wizard", "admin"])
+    role.add_argument("new_role", metavar="role", choices=["player", "builder", "wizard", "admin"])
     for name in ("database_url", "data_dir", "log_level"):
         _add_setting(role, name)
     export = sub.add_parser("export-world", help="write the world with builders' changes",
@@ -113,6 +119,22 @@ async def _export(settings: Settings, pool: Any, out_arg: str | None) -> int:
     return 0
 
 
+async def _serve(settings: Settings) -> int:
+    """`mud serve` in its role: the world, a gateway, or (all) a gateway with its own world."""
+    if settings.role == "world":
+        from mud.app import serve
+
+        return await serve(settings)
+    from mud.gateway.server import serve as serve_gateway
+
+    if settings.role == "gateway":
+        return await serve_gateway(settings)
+    from mud.gateway.child import WorldChild
+
+    child = WorldChild(settings)
+    return await serve_gateway(settings, child.address, child=child)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     flags = {k: v for k, v in vars(args).items() if k in SETTINGS}
@@ -143,22 +165,40 @@ def main(argv: list[str] | None = None) -> int:
         from mud.store.players import PlayerRepository
 
         async def set_role(pool: Any) -> int:
-            if await PlayerRepository(pool).set_role(args.username, args.role):
-                print(f"mud: {args.username} is now {args.role}")
+            if await PlayerRepository(pool).set_role(args.username, args.new_role):
+                print(f"mud: {args.username} is now {args.new_role}")
                 return 0
             print(f"mud: no account named {args.username!r}", file=sys.stderr)
             return 1
 
         return asyncio.run(_with_database(settings, set_role))
-    from mud.app import serve
     from mud.world.loader import WorldError
 
     try:
-        return asyncio.run(serve(settings))
+        return asyncio.run(_serve(settings))
     except WorldError as exc:
-        print(f"mud: cannot start: {exc}\nRun 'mud check-world' after fixing the files.",
-              file=sys.stderr)
-        return 1
+        return _cannot_start(f"{exc}\nRun 'mud check-world' after fixing the files.")
     except OSError as exc:
-        print(f"mud: cannot start: {exc}", file=sys.stderr)
-        return 1
+        return _cannot_start(str(exc))
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            return _cannot_start(exc.code.removeprefix("mud: "))
+        raise
+    except Exception as exc:
+        _tell_supervisor(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _cannot_start(reason: str) -> int:
+    print(f"mud: cannot start: {reason}", file=sys.stderr)
+    _tell_supervisor(reason)
+    return 1
+
+
+def _tell_supervisor(reason: str) -> None:
+    """A world started by a gateway leaves why it could not run where the gateway reads it
+    (MUD_WORLD_PROBLEM_FILE), for the console's status and the players' wait."""
+    path = os.environ.get(PROBLEM_FILE)
+    if path:
+        with contextlib.suppress(OSError):
+            Path(path).write_text(" ".join(reason.split())[:1000], "utf-8")

@@ -10,13 +10,22 @@ from typing import Any
 
 # name -> (environment variable, default, converter, help)
 SETTINGS: dict[str, tuple[str, Any, type, str]] = {
+    "role": ("MUD_ROLE", "all", str,
+             "all: a gateway with its own world process; world; gateway"),
+    "world_address": ("MUD_WORLD_ADDRESS", None, str,
+                      "where the world listens for gateways: host:port or a Unix socket path "
+                      "(default: <data_dir>/link.sock)"),
+    "link_port": ("MUD_LINK_PORT", None, int,
+                  "the world's TCP port for gateways on other machines; unset: none"),
+    "link_secret": ("MUD_LINK_SECRET", None, str,
+                    "shared secret gateways prove to the world (needed with MUD_LINK_PORT)"),
     "host": ("MUD_HOST", "0.0.0.0", str, "address to listen on"),
     "telnet_port": ("MUD_TELNET_PORT", 4000, int, "telnet port"),
     "data_dir": ("MUD_DATA_DIR", "./var", str, "folder for the embedded database and logs"),
     "database_url": ("MUD_DATABASE_URL", None, str, "PostgreSQL URL; unset runs an embedded one"),
     "save_interval": ("MUD_SAVE_INTERVAL", 5.0, float, "seconds between write-behind flushes"),
     "database_connections": ("MUD_DATABASE_CONNECTIONS", 10, int,
-                             "connections this process keeps open to PostgreSQL"),
+                             "connections the world keeps open to PostgreSQL (a gateway half)"),
     "log_level": ("MUD_LOG_LEVEL", "INFO", str, "DEBUG, INFO, WARNING or ERROR"),
     "world_dir": ("MUD_WORLD_DIR", None, str, "world data folder (default: the bundled world/)"),
     "linkdead_timeout": ("MUD_LINKDEAD_TIMEOUT", 300.0, float, "seconds a dropped character stays"),
@@ -51,7 +60,8 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
     "lease_seconds": ("MUD_LEASE_SECONDS", 30.0, float,
                       "how long a crashed process keeps its characters from other processes"),
     "console_socket": ("MUD_CONSOLE_SOCKET", None, str,
-                       "Unix socket of the operator console (default: <data_dir>/console.sock)"),
+                       "Unix socket of the operator console (default: <data_dir>/console.sock; "
+                       "off: none)"),
     "tls_port": ("MUD_TLS_PORT", None, int,
                  "port of a second listener serving the game over TLS; unset: none"),
     "tls_cert": ("MUD_TLS_CERT", None, str,
@@ -66,6 +76,9 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
 }
 
 
+ROLES = ("all", "world", "gateway")
+# where a world started by a gateway writes why it could not run (set by the gateway)
+PROBLEM_FILE = "MUD_WORLD_PROBLEM_FILE"
 POSITIVE = ("save_interval", "tick_interval", "lease_seconds",  # loops: 0 would spin
             "database_connections")
 
@@ -74,6 +87,10 @@ POSITIVE = ("save_interval", "tick_interval", "lease_seconds",  # loops: 0 would
 class Settings:
     """Every field is filled by load(); SETTINGS holds the defaults, in one place."""
 
+    role: str
+    world_address: str | None
+    link_port: int | None
+    link_secret: str | None
     host: str
     telnet_port: int
     data_dir: str
@@ -129,6 +146,9 @@ class Settings:
                                      f"{convert.__name__}: {exc}") from exc
             else:
                 values[field.name] = default
+        if values["role"] not in ROLES:
+            raise SystemExit(f"MUD_ROLE must be one of {', '.join(ROLES)} (it is "
+                             f"{values['role']!r})")
         for name in POSITIVE:
             if values[name] <= 0:
                 raise SystemExit(f"{SETTINGS[name][0]} must be above 0 (it is {values[name]})")
@@ -149,6 +169,24 @@ class Settings:
         return Path(self.data_dir).resolve()
 
     @property
+    def link_path(self) -> Path:
+        """The world's Unix socket for gateways (unless the world is reached over TCP)."""
+        address = self.world_address
+        return Path(address) if address and not is_tcp(address) else \
+            self.data_path / "link.sock"
+
+    @property
+    def snapshot_path(self) -> Path:
+        """What a rebooting world leaves its successor (mud.game.snapshot)."""
+        return self.data_path / "world.snapshot"
+
+    @property
     def console_socket_path(self) -> Path:
         return Path(self.console_socket) if self.console_socket else \
             self.data_path / "console.sock"
+
+
+def is_tcp(address: str) -> bool:
+    """Whether a world address is host:port (else it is a Unix socket path)."""
+    host, _, port = address.rpartition(":")
+    return bool(host) and port.isdigit() and "/" not in address

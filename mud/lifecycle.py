@@ -1,8 +1,7 @@
 """A character's life in this process: claimed from the cluster (its lease, asking the process
 that holds it to let go), loaded (from Redis's cache or PostgreSQL), played, link-dead for a
 while when its connection drops, and at last saved, forgotten and let go (its lease freed and
-its committed state cached) once nothing about it is left to save. Also where this process
-tells the others who plays here."""
+its committed state cached) once nothing about it is left to save."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
-from mud.cluster.bus import Bus, Presence
+from mud.cluster.bus import Bus
 from mud.cluster.cache import TTL_SECONDS, CharacterCache
 from mud.cluster.leases import AWAY, OURS, WAIT, Leases
 from mud.game.abilities import awaken
@@ -33,6 +32,8 @@ log = logging.getLogger("mud.app")  # the server's log lines, as operators filte
 HANDOFF_TIMEOUT = 10.0  # seconds a login waits for another process to let a character go
 HANDOFF_ASK_EVERY = 1.0  # seconds between the requests to let a character go
 REDIS_WAIT = 3.0  # seconds a login waits for Redis to return before going ahead without it
+
+REBOOTED = "The world is back. Go on where you were."
 
 Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task[None]]
 
@@ -171,9 +172,12 @@ class Lifecycle:
 
     # -- entering and leaving the world ---------------------------------------------------------
 
-    async def enter_game(self, session: Seat, character_id: uuid.UUID) -> None:
+    async def enter_game(self, session: Seat, character_id: uuid.UUID, *,
+                         rebooted: bool = False) -> None:
         """Give session the character's one live copy: load it, resume it if link-dead, or take
-        it over from another connection (in this process or another)."""
+        it over from another connection (in this process or another). rebooted: the player
+        was playing it when the world rebooted, so it comes back quietly: one line, and no
+        notice to the room."""
         if not await self._claim(session, character_id):
             return
         ch = await self.game.obtain(character_id, self._load)
@@ -195,6 +199,10 @@ class Lifecycle:
         session.playing = True
         was_here = self.game.find_online(ch.name) is ch
         room = self.game.place(ch)
+        if rebooted:
+            session.send(REBOOTED)
+            log.info("event=enter character=%s rebooted=True room=%s", ch.name, ch.room_id)
+            return
         if was_here:
             session.send(f"Welcome back, {ch.name}. You take up where you left off.")
             self.game.notify(room, RECONNECTED, ch)
@@ -202,7 +210,6 @@ class Lifecycle:
             session.send(f"Welcome, {ch.name}.")
             self.game.notify(room, ENTERED, ch)
         log.info("event=enter character=%s resumed=%s room=%s", ch.name, was_here, ch.room_id)
-        self.announce(ch)
         session.show_room()
 
     async def leave_game(self, ch: Character, session: Seat | None) -> bool:
@@ -212,7 +219,6 @@ class Lifecycle:
         self._end_linkdead(ch)  # link-dead, taken out before its time (kicked, say)
         leave_world(self.game, ch)
         self._departed.add(ch.id)
-        self.spawn(self.bus.depart(ch.name))
         saved = await self.saver.flush()
         self.evict_departed()
         letting_go = self._letting_go.pop(ch.id, None)
@@ -244,19 +250,3 @@ class Lifecycle:
         self._linkdead.pop(ch.id, None)
         if ch.id not in self.game.players:
             await self.leave_game(ch, None)
-
-    # -- who plays here, as the other processes see it ------------------------------------------
-
-    def announce(self, ch: Character) -> None:
-        """Tell the other processes where ch is and how it shows in `who`."""
-        self.spawn(self.bus.announce(self._presence(ch)))
-
-    def _presence(self, ch: Character) -> Presence:
-        rooms = self.game.world.rooms
-        zone = rooms[ch.room_id].zone if ch.room_id in rooms else ""
-        return Presence(ch.name, ch.rank, self.bus.process_id, zone,
-                        not self.game.is_connected(ch), ch.invisible)
-
-    def presences(self) -> list[Presence]:
-        """Every character in the world here, as the bus announces it."""
-        return [self._presence(ch) for ch in self.game.present()]

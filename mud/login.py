@@ -1,6 +1,7 @@
-"""A connection's way into the game: the banner, logging in to an account (or making one, one
-line for scripts or question by question), then choosing a character (or naming a new one).
-Bans and the wizlock are checked at each step: by address, by account, by character."""
+"""A connection's way into the game, in the gateway that holds it: the banner, logging in to an
+account (or making one, one line for scripts or question by question), then choosing a
+character (or naming a new one). Bans and the wizlock are checked at each step: by address, by
+account, by character. Passwords are hashed here, so their cost spreads over the gateways."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from mud import auth
 from mud.commands import REGISTRY
-from mud.game import quests
 from mud.net import mssp
 from mud.store.characters import CharacterSummary, NameTaken
 from mud.store.players import Account, AccountExists
@@ -19,12 +19,9 @@ if TYPE_CHECKING:
     from mud.auth import Passwords
     from mud.cluster.throttle import SharedLoginThrottle, SharedSignupThrottle
     from mud.config import Settings
-    from mud.game.model import Character
     from mud.net.telnet import TelnetConnection
-    from mud.ops.staff import Staff
     from mud.store.characters import CharacterRepository
     from mud.store.players import PlayerRepository
-    from mud.world.loader import World
 
 log = logging.getLogger("mud.session")  # the connection's log lines, as operators filter them
 
@@ -42,17 +39,28 @@ PASSWORD_TRIES = 3
 LOGIN_ROUNDS = 10
 
 
+class Refusals(Protocol):
+    """Bans and the wizlock (mud.ops.staff.Gatekeeper)."""
+
+    def refusal(self, username: str | None, character: str | None, host: str,
+                role: str = "player") -> str | None:
+        """Why a connection may not go on, or None."""
+
+
 class Gate(Protocol):
-    """What a login reaches of the running server."""
+    """What a login reaches of the gateway."""
 
     settings: Settings
-    world: World
     players: PlayerRepository
     characters: CharacterRepository
     passwords: Passwords
     login_throttle: SharedLoginThrottle
     signup_throttle: SharedSignupThrottle
-    staff: Staff  # asked whether a ban or the wizlock keeps the connection out
+    refusals: Refusals  # asked whether a ban or the wizlock keeps the connection out
+
+    @property
+    def start_room(self) -> str:
+        """Where new characters start (the world says; "" places them there on entry)."""
 
     def mssp_variables(self) -> mssp.Variables: ...
 
@@ -116,7 +124,7 @@ class Login:
                 ) -> bool:
         """Close the connection, told why, if a ban or the wizlock keeps it out."""
         conn = self.session.conn
-        reason = self.server.staff.refusal(username, character, conn.host, role)
+        reason = self.server.refusals.refusal(username, character, conn.host, role)
         if reason is None:
             return False
         log.warning("event=login_refused address=%s account=%s character=%s reason=%r",
@@ -294,7 +302,7 @@ class Login:
                 continue
             name = name.capitalize()
             try:
-                ch = await characters.create(account.id, name, self.server.world.start_room)
+                ch = await characters.create(account.id, name, self.server.start_room)
             except NameTaken:
                 session.send(f"The name '{name}' is taken.")
                 continue
@@ -304,15 +312,3 @@ class Login:
         session.close("Too many attempts. Goodbye.")
         return None
 
-
-def first_steps(world: World, ch: Character) -> str:
-    """What a new character is told after its first look around: who here has work for it,
-    and how to find the rest."""
-    spawns = world.rooms[ch.room_id].monsters if ch.room_id in world.rooms else ()
-    givers = [world.monsters[spawn.id].name for spawn in spawns
-              if spawn.id in world.monsters and quests.offered(ch, world.quests, spawn.id)]
-    work = (f"{givers[0]}, right here, has work for a newcomer: type 'quest list' to hear it "
-            "and 'quest accept 1' to take it on." if givers else
-            "Look for work where people gather: 'quest list' shows what is offered there.")
-    return (f"New here? {work} 'help' lists the commands ('help <command>' tells more of one), "
-            "and the 'newbie' channel is for questions.")

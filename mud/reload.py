@@ -15,7 +15,6 @@ from typing import Any, Protocol
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from mud.cluster.bus import Bus
 from mud.config import Settings
 from mud.game.abilities import awaken
 from mud.game.clock import Clock
@@ -41,7 +40,6 @@ class Reloadable(Protocol):
 
     settings: Settings
     pool: AsyncConnectionPool
-    bus: Bus
     game: Game
     world: World
     clock: Clock
@@ -103,9 +101,8 @@ def _missing_items(game: Game, world: World) -> list[str]:
     return problems
 
 
-async def reload_world(server: Reloadable, tell_others: bool = True) -> ReloadReport:
-    """Load the files and the overlay; if they pass, swap them into the live game (and, unless
-    told not to, have the game's other processes do the same)."""
+async def reload_world(server: Reloadable) -> ReloadReport:
+    """Load the files and the overlay; if they pass, swap them into the live game."""
     async with world_changes:
         try:
             files = await asyncio.to_thread(load_world, server.settings.world_path)
@@ -124,8 +121,6 @@ async def reload_world(server: Reloadable, tell_others: bool = True) -> ReloadRe
         report.moved = _swap(server, world)
     log.info("event=world_reloaded rooms=%d items=%d moved=%d left_out=%d", report.rooms,
              report.items, len(report.moved), len(report.left_out))
-    if tell_others:
-        server.spawn(server.bus.publish("world_changed"))
     return report
 
 

@@ -1,44 +1,47 @@
-"""One connection: its output (queued, prompted, paged, snooped), its input (rate-limited, read
-line by line or as the answer to a question) and its life: the login (mud.login), then playing
-until it quits or the link drops."""
+"""One player in the world: the output of its connection (queued, prompted, paged, snooped),
+its input (read line by line or as the answer to a question) and its life, playing from the
+moment a gateway attaches it with a logged-in account and a chosen character until it quits or
+the link drops. The connection itself (telnet, the login, input limits, rendering) is the
+gateway's (mud.gateway); here it is a RemoteConnection (mud.worldlink)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+import uuid
 from typing import TYPE_CHECKING, NoReturn, Protocol
 
-from mud.auth import HashingBusy
 from mud.commands.context import Confirmation, Context
 from mud.commands.dispatch import interpret
 from mud.commands.display import prompt_line
 from mud.commands.host import PlayerSession, Server
 from mud.commands.info import show_room
 from mud.feed import GmcpFeed
+from mud.game import quests
 from mud.game.model import Character
-from mud.login import Gate, Login, first_steps
 from mud.net.output import Display
-from mud.net.telnet import MAX_LINE_BYTES, LineTooLong, TelnetConnection
 from mud.net.wrap import wrap
 from mud.store.players import Account
 
 if TYPE_CHECKING:
     from mud.lifecycle import Lifecycle
+    from mud.world.loader import World
+    from mud.worldlink import RemoteConnection, Return
 
 log = logging.getLogger("mud.session")
 
 PROMPT = "> "
-BURST_SECONDS = 5.0  # the input bucket holds this many seconds' worth of lines
-FLOOD_DROPS = 100  # lines dropped for speed before the connection is cut
 MORE_PROMPT = "[more {shown}/{pages}: Enter for more, q to stop] "
 
 
-class Host(Server, Gate, Protocol):
-    """The running server as its sessions see it (mud.app builds it and them): what commands
-    see of it, what the login reaches, and the character's way in and out of the game."""
+class Host(Server, Protocol):
+    """The running world as its sessions see it (mud.app builds it and them): what commands
+    see of it, and the character's way in and out of the game."""
 
+    world: World
     lifecycle: Lifecycle
+    returning: Return  # players coming back after a reboot
 
 
 class Disconnected(BaseException):
@@ -49,12 +52,14 @@ class Disconnected(BaseException):
 
 
 class Session:
-    def __init__(self, server: Host, conn: TelnetConnection) -> None:
+    def __init__(self, server: Host, conn: RemoteConnection, account: Account) -> None:
         self.server = server
         self.conn = conn
         self.display = Display(conn)
         self.gmcp = GmcpFeed(conn, server.game, self)
-        self.account: Account | None = None
+        conn.told = self.told
+        conn.hung_up = self.close
+        self.account: Account | None = account
         self.character: Character | None = None
         self.playing = False
         self.pending: Confirmation | None = None  # a question the next line answers
@@ -71,11 +76,6 @@ class Session:
         self._asking: str | None = None  # the prompt of a question waiting for its answer
         self._pages: list[str] = []  # what page() has still to show, a screen each
         self._page_count = 0
-        rate = server.settings.input_rate
-        self._rate = rate
-        self._tokens = rate * BURST_SECONDS
-        self._tokens_at = time.monotonic()
-        self._dropped = 0
 
     @property
     def role(self) -> str:
@@ -106,6 +106,12 @@ class Session:
         self.display.write(text, prompt or "")
         self._at_prompt = bool(prompt)
         self.gmcp.update()
+
+    def told(self, text: str) -> None:
+        """A word from the gateway about the line just typed (too long, too fast): the
+        player's Enter has already moved to a new line."""
+        self._at_prompt = False
+        self.send(text)
 
     def page(self, text: str) -> None:
         """Send text a screen at a time when the client told its window's height and text,
@@ -180,41 +186,12 @@ class Session:
     # -- input ----------------------------------------------------------------------------------
 
     async def _readline(self) -> str:
-        while True:
-            try:
-                line = await self.conn.readline()
-            except LineTooLong:
-                self._at_prompt = False  # the line ended with an Enter too
-                self.send(f"That line was too long (over {MAX_LINE_BYTES} bytes) and was "
-                          "ignored.")
-                continue
-            if line is None:
-                raise Disconnected()
-            self.last_input = time.time()
-            self._at_prompt = False  # the player's Enter has already moved to a new line
-            if self._within_rate():
-                return line
-
-    def _within_rate(self) -> bool:
-        """Token bucket on input lines: a burst is fine, a flood is warned, then cut off."""
-        if not self._rate:
-            return True
-        now = time.monotonic()
-        self._tokens = min(self._rate * BURST_SECONDS,
-                           self._tokens + (now - self._tokens_at) * self._rate)
-        self._tokens_at = now
-        if self._tokens >= 1:
-            self._tokens -= 1
-            if self._tokens >= self._rate:  # a second's worth left: any flood is over
-                self._dropped = 0
-            return True
-        self._dropped += 1
-        if self._dropped == 1:
-            self.send("You are sending too fast; lines are being dropped. Slow down.")
-        elif self._dropped >= FLOOD_DROPS:
-            log.warning("event=input_flood address=%s", self.conn.address)
-            self.hang_up("Input flood. Disconnecting.")
-        return False
+        line = await self.conn.readline()
+        if line is None:
+            raise Disconnected()
+        self.last_input = time.time()
+        self._at_prompt = False  # the player's Enter has already moved to a new line
+        return line
 
     def reads_here(self) -> bool:
         """Whether the running code serves this connection's own input, so ask() may take the
@@ -239,16 +216,23 @@ class Session:
 
     # -- the whole life of a connection ---------------------------------------------------------
 
-    async def run(self) -> None:
+    async def run(self, character_id: uuid.UUID, created: bool, rebooted: bool) -> None:
+        """Play character_id until the player quits or the link drops. created: it was just
+        made (the player is shown where to start); rebooted: the player was playing it before
+        the world rebooted (one line says the world is back)."""
         self._task = asyncio.current_task()
-        log.info("event=connect address=%s client=%r negotiation_s=%.2f", self.conn.address,
-                 self.conn.terminal.client, self.conn.negotiation_seconds)
+        log.info("event=attach address=%s client=%r account=%s rebooted=%s",
+                 self.conn.address, self.conn.terminal.client,
+                 self.account.username if self.account else None, rebooted)
         try:
-            summary = await Login(self, self.server).run()
-            if summary is None:
-                return
-            await self.server.lifecycle.enter_game(self, summary.id)
-            if summary.created and self.character is not None:
+            try:
+                await self.server.lifecycle.enter_game(self, character_id, rebooted=rebooted)
+            finally:
+                if rebooted:
+                    self.server.returning.back()
+            if rebooted:
+                await self.server.returning.wait()
+            if created and self.character is not None:
                 self.send(first_steps(self.server.world, self.character))
             while self.playing:
                 line = await self._readline()
@@ -262,8 +246,6 @@ class Session:
                     self._flush(self.prompt())
         except Disconnected:
             pass
-        except HashingBusy:
-            self.close("The server is busy with other logins. Please try again in a moment.")
         except Exception:
             log.exception("event=session_failed address=%s", self.conn.address)
             self.send("Something went wrong on the server. Please reconnect.")
@@ -277,7 +259,7 @@ class Session:
                 self.server.lifecycle.link_lost(ch, self)
             self.playing = False
             self.conn.close()
-            log.info("event=disconnect address=%s", self.conn.address)
+            log.info("event=detach address=%s", self.conn.address)
 
     async def quit(self) -> None:
         ch = self.character
@@ -294,3 +276,16 @@ class Session:
         assert ch is not None
         show_room(Context(self.server, self, ch, ""))
 
+
+
+def first_steps(world: World, ch: Character) -> str:
+    """What a new character is told after its first look around: who here has work for it,
+    and how to find the rest."""
+    spawns = world.rooms[ch.room_id].monsters if ch.room_id in world.rooms else ()
+    givers = [world.monsters[spawn.id].name for spawn in spawns
+              if spawn.id in world.monsters and quests.offered(ch, world.quests, spawn.id)]
+    work = (f"{givers[0]}, right here, has work for a newcomer: type 'quest list' to hear it "
+            "and 'quest accept 1' to take it on." if givers else
+            "Look for work where people gather: 'quest list' shows what is offered there.")
+    return (f"New here? {work} 'help' lists the commands ('help <command>' tells more of one), "
+            "and the 'newbie' channel is for questions.")

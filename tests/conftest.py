@@ -4,6 +4,7 @@ processes on free ports, and real telnet clients."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -17,6 +18,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 import pytest_asyncio
@@ -124,6 +126,8 @@ class ServerProcess:
         console_dir = tempfile.mkdtemp(prefix="mudc", dir="/tmp")
         weakref.finalize(self, shutil.rmtree, console_dir, True)
         self.console_socket = Path(console_dir) / "console.sock"
+        # the world's snapshot and link socket (a server started again may keep its folder)
+        self.data_dir = Path(self.extra_env.get("MUD_DATA_DIR") or Path(console_dir) / "data")
 
     async def start(self) -> ServerProcess:
         env = {**os.environ, "MUD_DATABASE_URL": self.database_url,
@@ -141,6 +145,7 @@ class ServerProcess:
                # several test processes start servers on one PostgreSQL at once
                "MUD_DATABASE_CONNECTIONS": "4",
                "MUD_CONSOLE_SOCKET": str(self.console_socket),
+               "MUD_DATA_DIR": str(self.data_dir),
                **self.extra_env}
         out = self.log_path.with_suffix(".out")
         out.write_bytes(b"")  # the server's stdout: read below for where it listens
@@ -156,6 +161,8 @@ class ServerProcess:
         if not match:
             raise RuntimeError(f"server did not start: {line!r}; see {self.log_path}")
         self.port = int(match[1])
+        world = re.search(rb"world: ([^;]+);", line)
+        self.world_address = world[1].decode() if world else ""
         return self
 
     async def _first_line(self, out: Path) -> bytes:
@@ -171,9 +178,28 @@ class ServerProcess:
     async def client(self) -> TelnetClient:
         return await TelnetClient.connect("127.0.0.1", self.port)
 
-    async def stop(self, sig: int | None = signal.SIGTERM, timeout: float = 30.0) -> int:
-        """Send sig (None: none, it was sent already) and return the exit code."""
+    def world_pids(self) -> list[int]:
+        """The world processes this server (a gateway with its own world) runs now."""
         assert self.proc is not None
+        try:
+            children = psutil.Process(self.proc.pid).children()
+        except psutil.NoSuchProcess:
+            return []
+        found = []
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                if "serve" in child.cmdline():
+                    found.append(child.pid)
+        return found
+
+    async def stop(self, sig: int | None = signal.SIGTERM, timeout: float = 30.0) -> int:
+        """Send sig (None: none, it was sent already) and return the exit code. SIGKILL is a
+        crash of the whole server: its world process is killed first, then the gateway."""
+        assert self.proc is not None
+        if sig == signal.SIGKILL:
+            for pid in self.world_pids():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         if sig is not None and self.proc.returncode is None:
             self.proc.send_signal(sig)
         return await asyncio.wait_for(self.proc.wait(), timeout)
@@ -188,9 +214,17 @@ async def server_factory(make_database: Callable[[], str], tmp_path: Path, redis
     """Start servers of one's own (for restarts and signals); all are stopped afterwards."""
     started: list[ServerProcess] = []
 
-    async def start(database_url: str | None = None, **kwargs: object) -> ServerProcess:
-        """database_url None: a fresh test database; "": the server's own embedded one."""
+    async def start(database_url: str | None = None, gateway_for: ServerProcess | None = None,
+                    **kwargs: object) -> ServerProcess:
+        """database_url None: a fresh test database; "": the server's own embedded one.
+        gateway_for: a second gateway (`--role gateway`) to that server's world."""
         kwargs.setdefault("redis_url", redis_url)
+        if gateway_for is not None:
+            database_url = gateway_for.database_url
+            kwargs["redis_prefix"] = gateway_for.redis_prefix
+            kwargs["extra_env"] = {**kwargs.get("extra_env", {}),  # type: ignore[dict-item]
+                                   "MUD_ROLE": "gateway",
+                                   "MUD_WORLD_ADDRESS": gateway_for.world_address}
         server = ServerProcess(make_database() if database_url is None else database_url,
                                tmp_path / f"server{len(started)}.log", **kwargs)  # type: ignore[arg-type]
         started.append(server)

@@ -54,7 +54,9 @@ def _serve_in_child(request: dict[str, Any], keep_out: list[int]) -> None:
     code = 1
     try:
         code = mud_main(["serve"])
-    except SystemExit as exc:
+    except SystemExit as exc:  # as the interpreter would: a message goes to stderr
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
         code = exc.code if isinstance(exc.code, int) else 1
     finally:
         sys.stdout.flush()

@@ -113,10 +113,6 @@ class HarnessServer:
     stats: Counters = field(default_factory=Counters)
     audit: AuditRecorder = field(default_factory=AuditRecorder)
 
-    def announce(self, ch: Character) -> None:
-        """Where ch plays and how `who` shows it goes to the other processes of the game; there
-        are none here."""
-
 
 class HarnessPlayer:
     """A playing session whose connection records what it is told (mud.commands.host

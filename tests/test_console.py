@@ -126,7 +126,7 @@ async def test_sessions_broadcast_and_kick(server: ServerProcess) -> None:
             "state": "playing"}.items() <= next(
         s for s in reply["data"]["sessions"] if s["account"] == name).items()
     reply = await ask(server, "broadcast The bridge is closed tonight.")
-    assert reply["ok"] and "player(s) here and to every other server" in reply["text"]
+    assert reply["ok"] and reply["text"] == "Sent to 1 player(s)."
     await client.read_until(r"\[notice\] The bridge is closed tonight\.")
     assert not (await ask(server, "broadcast"))["ok"]
     reply = await ask(server, f"kick {name} Go and have some sleep.")

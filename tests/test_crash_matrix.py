@@ -1,9 +1,10 @@
 """The crash matrix (issue 14): SIGKILL at seeded moments while two characters walk, trade and
-bond, with one server process and with two of one game. After each kill the database rows are
-read once the dead process's connections are gone (the last committed state); then a login,
-on the other process or on the killed one started again, must show exactly those rows (`look`,
-`inventory`, `essences`, `score`), writing the characters again must change none of them, and
-every item must exist exactly once across both characters.
+bond, with one server (a gateway and its world) and with a second gateway to the same world.
+Each kill takes down the server whose world the game runs in; the database rows are read once
+its connections are gone (the last committed state). Then, with the server started again, a
+login on it or on the other gateway must show exactly those rows (`look`, `inventory`,
+`essences`, `score`), writing the characters again must change none of them, and every item
+must exist exactly once across both characters.
 
 What is compared: of `characters` every column but the pools (they regenerate in between) and
 updated_at; every column of the inventory, essence, ability, skill and quest rows (a row that
@@ -86,9 +87,21 @@ class Game:
         return await self.start_server(self.url, redis_prefix=self.prefix,
                                        save_interval=SAVE_INTERVAL, extra_env=env)
 
+    async def gateway(self, server: ServerProcess) -> ServerProcess:
+        """A second gateway to server's world."""
+        self.started += 1
+        return await self.start_server(
+            gateway_for=server, save_interval=SAVE_INTERVAL,
+            extra_env={**ENV, "PGAPPNAME": f"{self.prefix}-{self.started}"})
+
     async def restart(self, server: ServerProcess) -> ServerProcess:
-        """The same process started again (with the same process id, if it was given one)."""
-        return await self.process(server.extra_env.get("MUD_PROCESS_ID"))
+        """The same server started again: the same process id, if it was given one, and the
+        same data folder (where its world listens for gateways)."""
+        self.started += 1
+        env = {**server.extra_env, "PGAPPNAME": f"{self.prefix}-{self.started}",
+               "MUD_DATA_DIR": str(server.data_dir)}
+        return await self.start_server(self.url, redis_prefix=self.prefix,
+                                       save_interval=SAVE_INTERVAL, extra_env=env)
 
     async def kill(self, server: ServerProcess) -> Rows:
         """SIGKILL server; return the rows once its database connections have ended (a
@@ -282,42 +295,37 @@ async def gather_the_stock(server: ServerProcess) -> Party:
 # -- the matrix -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", [14, 1414])
-@pytest.mark.parametrize("processes", [1, 2], ids=["one process", "two processes"])
+@pytest.mark.parametrize("gateways", [1, 2], ids=["one gateway", "two gateways"])
 async def test_a_kill_at_any_moment_leaves_the_last_committed_state(
-        server_factory, make_database, processes: int, seed: int) -> None:
+        server_factory, make_database, gateways: int, seed: int) -> None:
     moments = random.Random(seed)  # when to kill and where to log in: the same every run
     game = Game(server_factory, make_database())
-    # with two, they are named (a restarted one takes its own leases back at once); alone, it
-    # gets a new id each start and waits for its dead predecessor's leases to run out
-    servers = [await game.process(name) for name in ("alpha", "beta")] if processes == 2 \
-        else [await game.process()]
-    party = await gather_the_stock(servers[0])
-    playing_on = 0
+    # named or not, the world restarted on this host takes its dead predecessor's world lease
+    # and its characters' leases back at once
+    world = await game.process("alpha" if gateways == 2 else None)
+    other = await game.gateway(world) if gateways == 2 else None
+    party = await gather_the_stock(world)
     for round_ in range(ROUNDS):
         # logged in again from the cache entry its quit left (issue 14's first fault)
-        await party.enter(servers[playing_on])
+        await party.enter(world)
         moment = moments.uniform(0.005, 2 * SAVE_INTERVAL)
-        rows = await party.play_until_killed(game, servers[playing_on],
-                                             random.Random(f"{seed}-{round_}"), moment)
+        rows = await party.play_until_killed(game, world, random.Random(f"{seed}-{round_}"),
+                                             moment)
         assert_each_item_exists_once(rows)
         party.assert_told_bonds_committed(rows)
-        killed = playing_on
-        restarting = asyncio.create_task(game.restart(servers[killed]))
-        if moments.random() < 0.5 and processes == 2:
-            playing_on = 1 - killed  # the other process takes them over
-        else:
-            servers[killed] = await restarting  # they log in where they were
-        await assert_committed_state_comes_back(servers[playing_on], party.names, rows)
-        servers[killed] = await restarting
+        world = await game.restart(world)
+        login_on = other if other is not None and moments.random() < 0.5 else world
+        await assert_committed_state_comes_back(login_on, party.names, rows)
 
 
-@pytest.mark.parametrize("login_on", ["the other process", "the same process restarted"])
+@pytest.mark.parametrize("login_on", ["the other gateway", "the same server restarted"])
 async def test_a_stale_cache_entry_is_never_served_after_a_crash(
         server_factory, make_database, login_on: str) -> None:
     """Issue 14's first fault, step by step: log in, quit (cached), log in again (loaded from
     the cache), walk north, wait until the database has Market Street, SIGKILL."""
     game = Game(server_factory, make_database())
-    alpha, beta = await game.process("alpha"), await game.process("beta")
+    alpha = await game.process("alpha")
+    beta = await game.gateway(alpha)
     client, name = await join(alpha)
     await client.quit()
     client, _ = await rejoin(alpha, name)
@@ -329,5 +337,6 @@ async def test_a_stale_cache_entry_is_never_served_after_a_crash(
     rows = await game.kill(alpha)
     assert sorted(row[2:4] for row in rows["inventory"]) == [("copper_coin", 5),
                                                              ("rusty_sword", 1)]
-    server = beta if login_on == "the other process" else await game.restart(alpha)
+    restarted = await game.restart(alpha)
+    server = beta if login_on == "the other gateway" else restarted
     await assert_committed_state_comes_back(server, [name], rows)

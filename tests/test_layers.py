@@ -17,15 +17,15 @@ LAYERS: list[tuple[str, ...]] = [
     ("text", "vocabulary", "roles", "config", "tasks", "embedded", "monitor", "auth"),
     ("world",),  # world data loaded from files and checked (its words from vocabulary)
     ("game",),  # the model and the rules, over the world's templates
-    ("store", "net"),  # PostgreSQL; telnet and its protocols, knowing nothing of the game
+    ("store", "net", "link"),  # PostgreSQL; telnet and its protocols; the gateway-world link
     ("cluster",),  # Redis: cache, leases, bus, relay
     # reloading the world; the GMCP feed of a character; a character's life in this process
-    ("reload", "feed", "lifecycle"),
+    ("reload", "feed", "lifecycle", "worldlink"),
     ("ops",),  # staff operations, for the wizard commands and the console alike
     ("commands",),  # the registry, the dispatcher and the handlers
     # the operators' front end; one player's connection and its way in
     ("console", "session", "login"),
-    ("app",),  # the server that wires it all
+    ("app", "gateway"),  # the world process that wires it all; the gateway process
     ("cli", "__main__", "client"),  # the `mud` command; the test client (nothing imports it)
 ]
 

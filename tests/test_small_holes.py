@@ -100,9 +100,9 @@ async def test_new_accounts_are_limited_per_address(server_factory, make_databas
     database, prefix = make_database(), f"game{uuid.uuid4().hex[:8]}"
     env = {"MUD_NEW_ACCOUNTS_PER_ADDRESS": "2"}
     server = await server_factory(database, redis_prefix=prefix, extra_env=env)
-    other = await server_factory(database, redis_prefix=prefix, extra_env=env)
+    other = await server_factory(gateway_for=server, extra_env=env)
     first, first_name = await join(server)
-    second, _ = await join(other)  # counted on every process of the game
+    second, _ = await join(other)  # counted on every gateway of the game
 
     name = new_name()
     _, reply = await timed_create(server, name, f"{name}@example.com")

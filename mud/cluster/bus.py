@@ -1,9 +1,8 @@
-"""The bus between the server processes of one game, over Redis: messages to every process or to
-one, and who is online where.
+"""The bus between the processes of one game, over Redis: messages to every process or to one
+(bans and the wizlock reach the gateways this way), and which processes are up.
 
 Keys (under the configured prefix): `<prefix>:bus` (every process listens), `<prefix>:to:<id>`
-(one process), `<prefix>:online` (hash: lower-case name -> where the character plays),
-`<prefix>:alive:<id>` (a process's heartbeat, with expiry).
+(one process), `<prefix>:alive:<id>` (a process's heartbeat, with expiry).
 While Redis is away every call returns at once with a fallback and the game goes on locally.
 """
 
@@ -15,7 +14,6 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -31,18 +29,6 @@ ALIVE_FOR = 15  # seconds a heartbeat vouches for the process
 Handler = Callable[[dict[str, Any]], None]
 
 
-@dataclass(frozen=True)
-class Presence:
-    """A character online somewhere in the game."""
-
-    name: str
-    rank: str
-    process: str
-    zone: str
-    linkdead: bool = False
-    hidden: bool = False  # an invisible wizard: listed to wizards alone
-
-
 class Bus:
     def __init__(self, link: RedisLink, prefix: str, process_id: str) -> None:
         self.link = link
@@ -50,8 +36,6 @@ class Bus:
         self.process_id = process_id
         self.handlers: dict[str, Handler] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self.local: Callable[[], list[Presence]] = list  # this process's players, to re-announce
-        link.on_up.append(self._announce_all)
 
     # -- keys -----------------------------------------------------------------------------------
 
@@ -63,22 +47,23 @@ class Bus:
         return f"{self.prefix}:to:{process_id}"
 
     @property
-    def online_key(self) -> str:
-        return f"{self.prefix}:online"
-
-    @property
     def available(self) -> bool:
         return self.link.available
 
     # -- running --------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._listen(), name="bus-listen"),
-                       asyncio.create_task(self._heartbeat(), name="bus-heartbeat")]
+    def start(self, heartbeat: bool = True) -> None:
+        """Listen; heartbeat: also count as a process of the game (a gateway only listens)."""
+        self._tasks = [asyncio.create_task(self._listen(), name="bus-listen")]
+        if heartbeat:
+            self._tasks.append(asyncio.create_task(self._heartbeat(), name="bus-heartbeat"))
 
     async def stop(self) -> None:
+        beating = len(self._tasks) > 1
         await cancel_and_wait(*self._tasks)
-        await self.link.call(lambda r: r.delete(f"{self.prefix}:alive:{self.process_id}"), 0)
+        if beating:
+            await self.link.call(lambda r: r.delete(f"{self.prefix}:alive:{self.process_id}"),
+                                 0)
 
     async def _heartbeat(self) -> None:
         while True:
@@ -129,41 +114,7 @@ class Bus:
         channel = self.everyone if to is None else self.inbox(to)
         return await self.link.call(lambda r: r.publish(channel, payload), None) is not None
 
-    # -- who is where ---------------------------------------------------------------------------
-
-    async def announce(self, who: Presence) -> None:
-        await self.link.call(lambda r: r.hset(self.online_key, who.name.lower(),
-                                              json.dumps(who.__dict__)), None)
-
-    async def depart(self, name: str, process_id: str | None = None) -> None:
-        """Forget name's presence, if it is still the one this process announced."""
-        owner = process_id or self.process_id
-
-        async def forget(r: Any) -> None:
-            raw = await r.hget(self.online_key, name.lower())
-            if raw and json.loads(raw).get("process") == owner:
-                await r.hdel(self.online_key, name.lower())
-
-        await self.link.call(forget, None)
-
-    async def _announce_all(self) -> None:
-        """Redis is back: what this process knows of its players is the truth again."""
-        for who in self.local():
-            await self.announce(who)
-
-    async def online(self) -> list[Presence] | None:
-        """Everyone online in every living process; None while Redis is away."""
-
-        async def read(r: Any) -> list[Presence]:
-            entries = [Presence(**json.loads(v)) for v in (await r.hgetall(self.online_key))
-                       .values()]
-            processes = sorted({e.process for e in entries})
-            alive = await r.mget([f"{self.prefix}:alive:{p}" for p in processes]) \
-                if processes else []
-            living = {p for p, beat in zip(processes, alive, strict=True) if beat}
-            return [e for e in entries if e.process in living]
-
-        return await self.link.call(read, None)
+    # -- who is up ------------------------------------------------------------------------------
 
     async def others_alive(self) -> bool:
         """Whether another process of the game is up (True while Redis is away: unknown)."""
@@ -175,16 +126,3 @@ class Bus:
             return False
 
         return await self.link.call(scan, True)
-
-    async def find(self, name: str) -> Presence | None:
-        """Where a character plays, if anywhere (None also while Redis is away): one entry
-        and its process's heartbeat, not the whole list."""
-
-        async def read(r: Any) -> Presence | None:
-            raw = await r.hget(self.online_key, name.lower())
-            if raw is None:
-                return None
-            who = Presence(**json.loads(raw))
-            return who if await r.exists(f"{self.prefix}:alive:{who.process}") else None
-
-        return await self.link.call(read, None)

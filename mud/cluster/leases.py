@@ -45,9 +45,9 @@ end
 if holder == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) end
 return holder
 """
-# renewal: extend this process's lease ('kept') or take it back when Redis lost it ('retaken');
-# else the other holder
-_KEEP = """
+# renewal: extend this holder's lease ('kept') or take it back when Redis lost it ('retaken');
+# else the other holder (the world lease renews with it too)
+KEEP = """
 local holder = redis.call('get', KEYS[1])
 if holder == ARGV[1] then
     redis.call('pexpire', KEYS[1], ARGV[2])
@@ -180,7 +180,7 @@ class Leases:
             held.extend(self.held())
             async with r.pipeline(transaction=False) as pipe:
                 for cid in held:
-                    pipe.eval(_KEEP, 1, self.key(cid), self.process_id, self.ttl_ms)
+                    pipe.eval(KEEP, 1, self.key(cid), self.process_id, self.ttl_ms)
                 return await pipe.execute()
 
         answers = await self.link.call(keep, None)

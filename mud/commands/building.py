@@ -77,13 +77,7 @@ async def _save_rooms(ctx: Context, *rooms: RoomTemplate) -> bool:
         return False
     for room in rooms:
         ctx.game.set_room(room)
-    _tell_others(ctx)
     return True
-
-
-def _tell_others(ctx: Context) -> None:
-    """The game's other processes reload the world to take the change up."""
-    ctx.server.spawn(ctx.server.bus.publish("world_changed"))
 
 
 def _with_exit(room: RoomTemplate, name: str, target: str | None) -> RoomTemplate:
@@ -281,6 +275,5 @@ async def iedit(ctx: Context) -> None:
             ctx.refuse(SAVE_FAILED)
             return
         ctx.game.world.items[item_id] = dataclasses.replace(template, **{field: value})
-        _tell_others(ctx)
     shown = ", ".join(value) if field == "keywords" else value
     ctx.send(f"Item {item_id}: {field} is now {shown}.")

@@ -3,9 +3,9 @@ channels everyone hears: chat, ooc, newbie."""
 
 from __future__ import annotations
 
-from mud.cluster.relay import CHANNELS, channel_line
 from mud.commands.context import Context
 from mud.commands.registry import command
+from mud.game.state import Game
 
 
 @command("say", "'", category="communication")
@@ -64,20 +64,27 @@ async def _tell(ctx: Context, name: str, message: str) -> None:
         session.reply_to = ctx.ch.name  # type: ignore[attr-defined]
         ctx.send(f"You tell {target.name}, '{message}'")
         return
-    bus = ctx.server.bus
-    if not bus.available:
-        ctx.send(f"No one called '{name[:20]}' is on this server, and the other servers "
-                 "cannot be reached just now.")
-        return
-    where = await bus.find(name)
-    if where is None or where.process == bus.process_id:
-        ctx.send(f"No one called '{name[:20]}' is playing.")
-        return
-    if not await bus.publish("tell", to=where.process, speaker=ctx.ch.name, text=message,
-                             target=where.name):
-        ctx.send("The other servers cannot be reached just now; try again in a moment.")
-        return
-    ctx.send(f"You tell {where.name}, '{message}'")
+    ctx.send(f"No one called '{name[:20]}' is playing.")
+
+
+CHANNELS: dict[str, str] = {
+    "chat": "talk about anything with everyone in the game",
+    "ooc": "out of character: the people behind the characters",
+    "newbie": "questions and help for new players",
+}
+
+
+def channel_line(channel: str, speaker: str, text: str) -> str:
+    return f"[{channel}] {speaker}: {text}"
+
+
+def deliver_channel(game: Game, channel: str, speaker: str, text: str) -> None:
+    """A channel line to every player listening to it (and to GMCP's Comm.Channel)."""
+    line = channel_line(channel, speaker, text)
+    for session in list(game.players.values()):
+        if channel not in getattr(session, "channels_off", ()):
+            session.send(line)
+            session.gmcp.channel(channel, speaker, text)  # type: ignore[attr-defined]
 
 
 def _channel_command(channel: str, summary: str) -> None:
@@ -93,12 +100,8 @@ def _channel_command(channel: str, summary: str) -> None:
         if channel in ctx.session.channels_off:
             ctx.send(f"You have {channel} turned off. Type 'channels on {channel}'.")
             return
-        relay = ctx.server.relay
-        relay.deliver_channel(channel, ctx.ch.name, ctx.args)
+        deliver_channel(ctx.game, channel, ctx.ch.name, ctx.args)
         ctx.server.channel_history.keep(channel, channel_line(channel, ctx.ch.name, ctx.args))
-        if not await ctx.server.bus.publish("channel", channel=channel, speaker=ctx.ch.name,
-                                            text=ctx.args):
-            ctx.send("(Only this server heard you: the other servers cannot be reached.)")
 
     speak.__doc__ = (f"Talk on the {channel} channel: {summary}.\n\n"
                      f"Usage: {channel} <message>      {channel} (the recent history)")
@@ -139,10 +142,8 @@ async def finger(ctx: Context) -> None:
         ctx.send("Usage: finger <name>")
         return
     here = ctx.game.find_online(name)
-    where = None if here is not None else await ctx.server.bus.find(name)
-    if here is not None or where is not None:
-        who, rank = (here.name, here.rank) if here is not None else (where.name, where.rank)
-        ctx.send(f"{who}, {rank} rank, is playing now.")
+    if here is not None:
+        ctx.send(f"{here.name}, {here.rank} rank, is playing now.")
         return
     ch = await ctx.server.cache.by_name(name)
     if ch is None:

@@ -11,7 +11,6 @@ from mud.reload import Reloadable
 if TYPE_CHECKING:
     from mud.auth import Passwords
     from mud.cluster.cache import CharacterCache
-    from mud.cluster.relay import Relay
     from mud.cluster.throttle import SharedLoginThrottle
     from mud.commands.context import Confirmation
     from mud.game.model import Character
@@ -41,14 +40,10 @@ class Server(Reloadable, Protocol):
     saver: Saver
     cache: CharacterCache
     channel_history: ChannelHistory
-    relay: Relay
     staff: Staff  # the staff operations' state and parts (mud.ops)
 
     @property
     def stats(self) -> Counters: ...
-
-    def announce(self, ch: Character) -> None:
-        """Tell every process where ch is now (after a change of visibility)."""
 
     def connections(self) -> list[dict[str, str | int | None]]:
         """This process's connections, for `users`."""

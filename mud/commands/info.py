@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from mud.commands.context import Context
 from mud.commands.equipment import attack_line, look_in
-from mud.commands.registry import REGISTRY, Ambiguous, command, role_allows
+from mud.commands.registry import REGISTRY, Ambiguous, command
 from mud.commands.targets import BadTarget, parse_target, select, select_monsters
 from mud.game.abilities import active_buffs
 from mud.game.bonding import essence_bonuses
@@ -139,25 +139,15 @@ def exits(ctx: Context) -> None:
 
 
 @command("who", category="information")
-async def who(ctx: Context) -> None:
-    """List the characters in the game, on every server."""
-    here = {c.name.lower() for c in ctx.game.in_world()}
-    wizard = role_allows(ctx.session.role, "wizard")
-    bus = ctx.server.bus
-    rows = [(c.name, c.rank, not ctx.game.is_connected(c), bus.process_id)
-            for c in ctx.game.in_world() if ctx.game.sees(ctx.ch, c)]
-    elsewhere = await bus.online()
-    rows += [(p.name, p.rank, p.linkdead, p.process) for p in elsewhere or ()
-             if p.name.lower() not in here and p.process != bus.process_id
-             and (wizard or not p.hidden)]
-    rows.sort(key=lambda row: row[0])
+def who(ctx: Context) -> None:
+    """List the characters in the game."""
+    rows = sorted((c.name, c.rank, not ctx.game.is_connected(c))
+                  for c in ctx.game.in_world() if ctx.game.sees(ctx.ch, c))
     lines = [f"  [{rank:>7}] {name}{' (link-dead)' if linkdead else ''}"
-             + (f"  ({process})" if wizard else "") for name, rank, linkdead, process in rows]
+             for name, rank, linkdead in rows]
     count = len(rows)
-    note = "" if elsewhere is not None else \
-        "\n(Other servers cannot be reached just now: this is this server alone.)"
     ctx.send("Players online:\n" + "\n".join(lines)
-             + f"\n{count} player{'s' if count != 1 else ''} online." + note)
+             + f"\n{count} player{'s' if count != 1 else ''} online.")
 
 
 @command("score", "sc", category="information")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from mud.commands.context import Context
 from mud.commands.registry import Handler, command, role_allows
 from mud.game.model import Character
-from mud.ops import bans, broadcast, roles, shutdown, wizlock, world
+from mud.ops import bans, broadcast, reboot, roles, shutdown, wizlock, world
 from mud.ops.base import Operation, acting
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ def vis(ctx: Context) -> None:
 
 def _set_invisible(ctx: Context, invisible: bool, message: str) -> None:
     ctx.ch.invisible = invisible
-    ctx.server.announce(ctx.ch)
     ctx.send(message)
 
 
@@ -137,5 +136,5 @@ def _register(role: str, *ops: Operation) -> None:
 
 
 _register("wizard", bans.ban, bans.unban, bans.bans, wizlock.wizlock, shutdown.shutdown,
-          broadcast.broadcast, world.reload)
+          reboot.reboot, broadcast.broadcast, world.reload)
 _register("admin", roles.promote, roles.demote)

@@ -318,9 +318,12 @@ def gecho(ctx: Context) -> None:
 
 @command("users", role="wizard", category="wizard")
 def users(ctx: Context) -> None:
-    """The connections to this server: address, character, idle time, client, state."""
+    """The players' connections: address, character, idle time, client, state, gateway.
+
+    Connections still logging in are the gateways' own and are not listed.
+    """
     lines = [f"  {c['address']:<22} {c['character'] or '-':<12} idle {c['idle_s']:>6}s  "
-             f"{str(c['client'] or '-')[:16]:<16} {c['state']}"
+             f"{str(c['client'] or '-')[:16]:<16} {c['state']}  via {c['gateway']}"
              + (f"  ({c['account']}, {c['role']})" if c["account"] else "")
              for c in ctx.server.connections()]
     ctx.send(f"{len(lines)} connection(s):\n" + "\n".join(lines))

@@ -104,6 +104,8 @@ class Host(Protocol):
 
     def connections(self) -> list[dict[str, str | int | None]]: ...
 
+    def gateways(self) -> list[dict[str, Any]]: ...
+
 
 class Console:
     """The console of one server: runs its commands."""
@@ -206,7 +208,8 @@ async def status(console: Console, args: str) -> Result:
             "commands_per_s": round(rate, 2), "rate_window_s": round(window, 1),
             "lag_ms_avg": round(lag_avg, 2), "lag_ms_max": round(lag_max, 2),
             "saver": saver, "database": database, "redis": {"up": redis},
-            "shutdown_in_s": console.staff.shutdowns.seconds_left()}
+            "shutdown_in_s": console.staff.shutdowns.seconds_left(),
+            "gateways": server.gateways()}
     rows = [("process", data["process"]),
             ("uptime", _duration(data["uptime_s"])),
             ("players", f"{data['players']} playing, {data['sessions']} connection(s)"),
@@ -219,6 +222,10 @@ async def status(console: Console, args: str) -> Result:
             ("redis", "up" if redis else "DOWN: this process plays on alone")]
     if data["shutdown_in_s"] is not None:
         rows.append(("shutdown", f"in {_duration(data['shutdown_in_s'])}"))
+    for gateway in data["gateways"]:
+        rows.append(("gateway", f"{gateway['gateway']}: {gateway['players']} playing, "
+                                f"{gateway.get('connections', '?')} connection(s), linked "
+                                f"{_duration(gateway['linked_s'])}"))
     healthy = database["up"] and redis
     return Result(healthy, "\n".join(f"{k:<9} {v}" for k, v in rows), data)
 

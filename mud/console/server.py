@@ -16,8 +16,9 @@ import socket
 import stat
 import struct
 from pathlib import Path
+from typing import Protocol
 
-from mud.console.commands import Console, Host, Result
+from mud.console.commands import Result
 from mud.console.protocol import MAX_LINE, decode, encode
 
 log = logging.getLogger("mud.console")
@@ -41,9 +42,16 @@ def _peer(writer: asyncio.StreamWriter) -> str:
     return f"pid={pid} uid={uid}"
 
 
+class Runner(Protocol):
+    """What answers the console's commands: the world's Console (mud.console.commands), or a
+    gateway's, which hands them to its world (mud.gateway.console)."""
+
+    async def run(self, name: str, args: str) -> Result: ...
+
+
 class ConsoleServer:
-    def __init__(self, server: Host, path: Path) -> None:
-        self.console = Console(server)
+    def __init__(self, console: Runner, path: Path) -> None:
+        self.console = console
         self.path = path
         self._listener: asyncio.Server | None = None
         self._inode = 0  # of the socket file this server made, so close() removes only that

@@ -1,14 +1,16 @@
 """One connection's output: wrapped to its window, coloured as it can show (or as the player
-chose), prompts marked for clients that look for them."""
+chose), prompts marked for clients that look for them. The world says what to show, with the
+player's colour choice (Display.write); the gateway that holds the connection renders it for the
+client (rendered), so the world never renders anything."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from mud.net.colour import render
-from mud.net.telnet import TelnetConnection
-from mud.net.terminal import Colours
+from mud.net.terminal import Colours, Terminal
 from mud.net.wrap import wrap
 
 
@@ -30,8 +32,34 @@ class NoChoices:
     prompt: str | None = None
 
 
+class Screen(Protocol):
+    """A connection as its output sees it: what the client told of itself, and a way to show
+    text (mud.net.telnet.TelnetConnection in the gateway, mud.worldlink.RemoteConnection in the
+    world)."""
+
+    terminal: Terminal
+
+    def show(self, text: str, prompt: str, colour: bool | None) -> None: ...
+
+
+def colours_for(announced: Colours, choice: bool | None) -> Colours:
+    """The colours to render with: what the client announced, unless the player chose."""
+    if choice is None:
+        return announced
+    if not choice:
+        return Colours.NONE
+    return max(announced, Colours.ANSI)
+
+
+@lru_cache(maxsize=1024)
+def rendered(text: str, width: int | None, colours: Colours) -> str:
+    """Text with markup, wrapped to width (None: not wrapped) and coloured for colours. Cached:
+    a line said to a crowd is rendered once per kind of client, not once per listener."""
+    return render(wrap(text, width) if width and text else text, colours)
+
+
 class Display:
-    def __init__(self, conn: TelnetConnection) -> None:
+    def __init__(self, conn: Screen) -> None:
         self.conn = conn
         self.choices: Choices = NoChoices()  # the played character's, once there is one
 
@@ -50,15 +78,9 @@ class Display:
 
     @property
     def colours(self) -> Colours:
-        announced = self.conn.terminal.colours
-        if self.colour is None:
-            return announced
-        if not self.colour:
-            return Colours.NONE
-        return max(announced, Colours.ANSI)
+        return colours_for(self.conn.terminal.colours, self.colour)
 
     def write(self, text: str, prompt: str = "") -> None:
-        """Text (lines ending in newlines) then a prompt, if any, rendered for the client."""
-        if self.width and text:
-            text = wrap(text, self.width)
-        self.conn.write(render(text + prompt, self.colours), prompt=bool(prompt))
+        """Text (lines ending in newlines) then a prompt, if any, to be rendered for the
+        client."""
+        self.conn.show(text, prompt, self.colour)

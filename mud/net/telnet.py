@@ -35,6 +35,7 @@ from telnetlib3.telopt import (
     SB,
     SE,
     SGA,
+    TM,
     TSPEED,
     TTYPE,
     WILL,
@@ -42,6 +43,7 @@ from telnetlib3.telopt import (
     XDISPLOC,
 )
 
+from mud.net.output import colours_for, rendered
 from mud.net.terminal import Terminal
 
 log = logging.getLogger("mud.net")
@@ -84,6 +86,9 @@ class GuardedTelnetWriter(TelnetWriter):
             log.debug("event=bad_subnegotiation option=%r error=%r", buf[0], exc)
 
     def handle_do(self, opt: bytes) -> bool:
+        if opt == TM and self.protocol.on_timing_mark is not None:
+            self.protocol.on_timing_mark()  # answered once the output before it is written
+            return True
         enabled = super().handle_do(opt)
         if opt == MSSP and enabled:
             self.protocol.send_mssp()
@@ -107,6 +112,13 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
         self._mssp = mssp
         self.terminal = Terminal()
         self.speaks_telnet = False  # the client has sent a telnet command (IAC)
+        self.on_terminal_change: Callable[[], None] | None = None  # after NAWS, TTYPE, CHARSET
+        # a timing mark (RFC 860) asked for: None answers at once, else it is answered later
+        self.on_timing_mark: Callable[[], None] | None = None
+
+    def _terminal_changed(self) -> None:
+        if self.on_terminal_change is not None:
+            self.on_terminal_change()
 
     # -- negotiation ----------------------------------------------------------------------------
 
@@ -145,10 +157,12 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
         while (answer := self.get_extra_info(f"ttype{len(answers) + 1}")) is not None:
             answers.append(answer)
         self.terminal.on_ttype(answers)
+        self._terminal_changed()
 
     def on_naws(self, rows: int, cols: int) -> None:
         super().on_naws(rows, cols)
         self.terminal.on_naws(cols, rows)
+        self._terminal_changed()
 
     def on_request_charset(self) -> list[str]:
         return list(CHARSETS)
@@ -156,6 +170,7 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
     def on_charset(self, charset: str) -> None:
         super().on_charset(charset)
         self.terminal.charset = CHARSETS.get(charset.upper())
+        self._terminal_changed()
 
     def end_compression(self) -> None:
         """Finish the MCCP2 stream, if one runs, so the client sees a clean end."""
@@ -284,6 +299,30 @@ class TelnetConnection:
         if IAC[0] in data:  # a literal 0xFF (Latin-1 "ÿ") is doubled, as telnet wants
             data = data.replace(IAC, IAC + IAC)
         writer.send_iac(data + self._prompt_mark() if prompt else data)
+
+    def show(self, text: str, prompt: str, colour: bool | None) -> None:
+        """Text with markup, then a prompt (if any), rendered for this client: wrapped to its
+        width and coloured as it can show or as the player chose (colour; None: as the client
+        announced)."""
+        terminal = self.terminal
+        colours = colours_for(terminal.colours, colour)
+        out = rendered(text, terminal.width, colours)
+        if prompt:
+            out += rendered(prompt, None, colours)
+        self.write(out, prompt=bool(prompt))
+
+    def answer_timing_mark(self) -> None:
+        """Answer a timing mark: everything written before it has been written. (Sent as is:
+        telnetlib3's iac() would skip it while an earlier answer counts as pending.)"""
+        if not self.closed:
+            self._writer.send_iac(IAC + WILL + TM)
+
+    def watch(self, terminal_changed: Callable[[], None], timing_mark: Callable[[], None]
+              ) -> None:
+        """Be told when the client tells more of itself (NAWS, TTYPE, CHARSET), and asked for
+        timing marks, which then wait for answer_timing_mark."""
+        self._protocol.on_terminal_change = terminal_changed
+        self._protocol.on_timing_mark = timing_mark
 
     def _prompt_mark(self) -> bytes:
         """IAC EOR for a client that accepted EOR, else IAC GA for a telnet client that did not

@@ -80,6 +80,31 @@ class Terminal:
             if bits is not None:
                 self.mtts = bits
 
+    def to_dict(self) -> dict[str, str | int | None]:
+        """What the client told, as plain values (sent to the world over the link)."""
+        return {"client": self.client, "term": self.term,
+                "mtts": None if self.mtts is None else int(self.mtts), "width": self.width,
+                "height": self.height, "charset": self.charset}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str | int | None]) -> Terminal:
+        """The inverse of to_dict; unknown keys and bad values are ignored."""
+        terminal = cls()
+        terminal.update(data)
+        return terminal
+
+    def update(self, data: dict[str, str | int | None]) -> None:
+        for name in ("client", "term", "charset"):
+            value = data.get(name)
+            if isinstance(value, str) or (value is None and name == "charset"):
+                setattr(self, name, value if value is None else value[:40])
+        for name in ("width", "height"):
+            value = data.get(name)
+            if value is None or (isinstance(value, int) and 0 < value < 10_000):
+                setattr(self, name, value)
+        mtts = data.get("mtts")
+        self.mtts = Mtts(mtts & 0xFFF) if isinstance(mtts, int) else None
+
     def on_naws(self, cols: int, rows: int = 0) -> None:
         self.width = max(MIN_WIDTH, min(MAX_WIDTH, cols)) if cols else None
         self.height = max(MIN_HEIGHT, min(MAX_HEIGHT, rows)) if rows else None

@@ -12,13 +12,14 @@ ends over it, with one syntax and one wording.
     shutdown   shutdown and the planned shutdown's countdown
     broadcast  broadcast
     world      reload world
+    reboot     reboot: a new world process, every connection kept
 """
 
-from mud.ops import bans, broadcast, kick, roles, shutdown, wizlock, world
+from mud.ops import bans, broadcast, kick, reboot, roles, shutdown, wizlock, world
 from mud.ops.base import Operation
 
 OPERATIONS: tuple[Operation, ...] = (
-    kick.kick, broadcast.broadcast, shutdown.shutdown, world.reload, roles.promote,
+    kick.kick, broadcast.broadcast, shutdown.shutdown, reboot.reboot, world.reload, roles.promote,
     roles.demote, wizlock.wizlock, bans.ban, bans.unban, bans.bans)
 
 __all__ = ["OPERATIONS"]

@@ -1,4 +1,4 @@
-"""A notice to every player on every process of the game."""
+"""A notice to every player in the game."""
 
 from __future__ import annotations
 
@@ -12,14 +12,9 @@ if TYPE_CHECKING:
 
 @operation("broadcast", "broadcast <text>")
 async def broadcast(staff: Staff, actor: Actor, args: str) -> Result:
-    """A notice to every player on every server."""
+    """A notice to every player in the game."""
     if not args:
         raise Usage
     staff.notify_here(args)
-    everywhere = await staff.bus.publish("notice", text=args)
-    here = len(staff.game.players)
-    return Result(True, f"Sent to {here} player(s) here"
-                  + (" and to every other server." if everywhere else
-                     "; the other servers cannot be reached just now (Redis is down)."),
-                  {"players_here": here, "other_servers": everywhere},
-                  outcome="" if everywhere else "ok: this server only")
+    players = len(staff.game.players)
+    return Result(True, f"Sent to {players} player(s).", {"players": players})

@@ -58,36 +58,13 @@ class Bus(Protocol):
     async def publish(self, kind: str, to: str | None = None, **data: Any) -> bool: ...
 
 
-class Staff:
-    def __init__(self, game: Game, sessions: Collection[Seat], lifecycle: Lifecycle,
-                 players: PlayerRepository, audit: Recorder, bus: Bus, bans: BanList, *,
-                 redis_prefix: str, spawn: Spawn, stop: Callable[[], None],
-                 notify_here: Callable[[str], None],
-                 reload: Callable[[], Awaitable[ReloadReport]]) -> None:
-        """sessions: this process's connections, kept up to date by the server; stop starts
-        the graceful stop; notify_here(text) shows a notice to this process's players;
-        reload() reloads the world here and on every process."""
-        self.game = game
-        self.sessions = sessions
-        self.lifecycle = lifecycle
-        self.players = players
-        self.audit = audit
-        self.bus = bus
-        self.spawn = spawn
-        self.notify_here = notify_here
-        self.reload = reload
+class Gatekeeper:
+    """Whether bans or the wizlock keep a connection out: the gateways ask at login, the world
+    when a ban is added."""
+
+    def __init__(self, bans: BanList, wizlock: Wizlock) -> None:
         self.bans = bans
-        self.wizlock = Wizlock(bus, redis_prefix, spawn)
-        self.shutdowns = ShutdownPlanner(game.tell_all, stop)
-        bus.handlers["bans"] = lambda _: spawn(bans_changed(self))
-
-    async def start(self) -> None:
-        await self.bans.refresh()
-        await self.wizlock.load()
-        self.spawn(refresh_every(self.bans))
-
-    async def stop(self) -> None:
-        await self.shutdowns.close()
+        self.wizlock = wizlock
 
     def refusal(self, username: str | None, character: str | None, host: str,
                 role: str = "player") -> str | None:
@@ -101,3 +78,39 @@ class Staff:
         if self.wizlock.keeps_out(username, role):
             return "The game is closed to players for maintenance. Please try again later."
         return None
+
+
+class Staff:
+    def __init__(self, game: Game, sessions: Collection[Seat], lifecycle: Lifecycle,
+                 players: PlayerRepository, audit: Recorder, bus: Bus, bans: BanList, *,
+                 redis_prefix: str, spawn: Spawn, stop: Callable[[], None],
+                 notify_here: Callable[[str], None],
+                 reload: Callable[[], Awaitable[ReloadReport]],
+                 reboot: Callable[[str], None] = lambda reason: None) -> None:
+        """sessions: this process's connections, kept up to date by the server; stop starts
+        the graceful stop; notify_here(text) shows a notice to this process's players;
+        reload() reloads the world here and on every process; reboot(reason) begins a
+        reboot of the world."""
+        self.game = game
+        self.sessions = sessions
+        self.lifecycle = lifecycle
+        self.players = players
+        self.audit = audit
+        self.bus = bus
+        self.spawn = spawn
+        self.notify_here = notify_here
+        self.reload = reload
+        self.reboot = reboot
+        self.bans = bans
+        self.wizlock = Wizlock(bus, redis_prefix, spawn)
+        self.shutdowns = ShutdownPlanner(game.tell_all, stop)
+        self.refusal = Gatekeeper(bans, self.wizlock).refusal
+        bus.handlers["bans"] = lambda _: spawn(bans_changed(self))
+
+    async def start(self) -> None:
+        await self.bans.refresh()
+        await self.wizlock.load()
+        self.spawn(refresh_every(self.bans))
+
+    async def stop(self) -> None:
+        await self.shutdowns.close()
