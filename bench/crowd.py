@@ -63,14 +63,13 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL to create a scratch database in "
                                                "(default: an embedded one)")
     parser.add_argument("--redis-url", default="", help="default: the server's embedded one")
+    parser.add_argument("--root", type=Path, help="run the server of this tree (a git worktree "
+                                                  "of another commit) instead of this one")
     args = parser.parse_args()
     with admin_database(args.database_url) as admin_url, \
             tempfile.TemporaryDirectory(prefix="mud-crowd-") as logdir:
-        server = MudServer(admin_url, Path(logdir))
-        env = {"MUD_DATA_DIR": logdir, "MUD_LINKDEAD_TIMEOUT": "600"}
-        if args.redis_url:
-            env["MUD_REDIS_URL"] = args.redis_url
-        proc, port, _, _ = server.start("crowd", extra_env=env)
+        server = MudServer(admin_url, Path(logdir), args.root, args.redis_url or None)
+        proc, port, _, _ = server.start("crowd", extra_env={"MUD_LINKDEAD_TIMEOUT": "600"})
         try:
             result = asyncio.run(measure(port, args.players, args.settle))
         finally:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,11 +87,17 @@ async def _with_pool(url: str, work: PoolWork, args: argparse.Namespace) -> None
 
 
 class MudServer:
-    """`mud serve` on a database of its own, for one scenario."""
+    """`mud serve` on a database of its own, for one scenario: this tree's code, or the tree at
+    root (a git worktree of another commit); with its own data folder, and with the Redis at
+    redis_url under a key prefix of its own (else an embedded Redis)."""
 
-    def __init__(self, admin_url: str, logdir: Path) -> None:
+    def __init__(self, admin_url: str, logdir: Path, root: Path | None = None,
+                 redis_url: str | None = None) -> None:
         self.admin_url = admin_url
         self.logdir = logdir
+        self.root = root
+        self.redis_url = redis_url
+        self.banner = ""  # the server's first line: its port (and a gateway's world address)
 
     def start(self, label: str, default_argon2: bool = False,
               extra_env: dict[str, str] | None = None
@@ -102,24 +109,74 @@ class MudServer:
         info["dbname"] = name
         self.dbname = name
         log = self.logdir / f"mud-{label}.log"
+        data = self.data = self.logdir / name  # its console.sock, link.sock, snapshot
+        data.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "MUD_DATABASE_URL": psycopg.conninfo.make_conninfo(**info),
                "MUD_HOST": "127.0.0.1", "MUD_TELNET_PORT": "0", "MUD_INPUT_RATE": "0",
-               "MUD_INPUT_BYTES_RATE": "0",
+               "MUD_INPUT_BYTES_RATE": "0", "MUD_DATA_DIR": str(data),
                "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_NEW_ACCOUNTS_PER_ADDRESS": "0",
                "MUD_STATS_INTERVAL": "1",
                **({} if default_argon2 else CHEAP_ARGON2), **(extra_env or {})}
-        proc = subprocess.Popen([sys.executable, "-m", "mud", "serve"], env=env,
+        if self.redis_url:
+            env |= {"MUD_REDIS_URL": self.redis_url, "MUD_REDIS_PREFIX": name}
+        if self.root is not None:  # that tree's `mud` before the installed one
+            env["PYTHONPATH"] = str(self.root)
+        self.env = env
+        proc, self.banner = self._spawn(env, log)
+        port = int(re.search(r"listening on [\d.]+:(\d+)", self.banner)[1])  # type: ignore[index]
+        return proc, port, [proc.pid, *children(proc.pid)], log
+
+    def _spawn(self, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+        """`mud serve` with env; the process and its first line, once it has said it."""
+        proc = subprocess.Popen([sys.executable, "-m", "mud", "serve"], env=env, cwd=self.root,
                                 stdout=subprocess.PIPE, stderr=log.open("wb"), text=True)
         assert proc.stdout is not None
-        line = proc.stdout.readline()
-        port = int(re.search(r"listening on [\d.]+:(\d+)", line)[1])  # type: ignore[index]
-        return proc, port, [proc.pid], log
+        return proc, proc.stdout.readline()
+
+    def add_gateway(self, label: str) -> tuple[subprocess.Popen, int]:
+        """One more gateway (`--role gateway`, a data folder of its own) to the world of the
+        server started last, on its database and Redis prefix; stop it before the server."""
+        world = re.search(r"world: (\S+);", self.banner)[1]  # type: ignore[index]
+        data = self.data / label
+        data.mkdir(exist_ok=True)
+        proc, banner = self._spawn({**self.env, "MUD_ROLE": "gateway", "MUD_WORLD_ADDRESS": world,
+                                    "MUD_DATA_DIR": str(data)}, self.logdir / f"mud-{label}.log")
+        return proc, int(re.search(r"listening on [\d.]+:(\d+)", banner)[1])  # type: ignore[index]
 
     def stop(self, proc: subprocess.Popen) -> None:
         proc.terminate()
         proc.wait(timeout=120)
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+        if self.redis_url:
+            forget_redis_prefix(self.redis_url, self.dbname)
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is pid (a gateway's world, under `mud serve`)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def forget_redis_prefix(url: str, prefix: str) -> None:
+    """Delete every Redis key a server used under prefix."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 class EvenniaServer:

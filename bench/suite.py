@@ -61,6 +61,9 @@ SCENARIOS = [
     Scenario("open-5000", "5,000 players, one private command every 10 s",
              ("--players", "5000", "--mode", "open", "--interval", "10", "--seconds", "40",
               "--login-concurrency", "200"), servers=("mud",)),
+    Scenario("say-1000", "`say` among 1,000 players in one room, one every 10 s each",
+             ("--players", "1000", "--workload", "say", "--mode", "open", "--interval", "10",
+              "--seconds", "40", "--login-concurrency", "100"), servers=("mud",)),
     Scenario("storm-200", "50 players (1 cmd/s) while 200 log in at once, default argon2",
              ("--players", "50", "--mode", "open", "--interval", "1", "--seconds", "60",
               "--storm", "200"), servers=("mud",), default_argon2=True),
@@ -127,6 +130,8 @@ def main() -> None:
     parser.add_argument("--servers", default="mud,evennia")
     parser.add_argument("--only", help="comma-separated scenario keys")
     parser.add_argument("--database-url", default=os.environ.get("MUD_DATABASE_URL"))
+    parser.add_argument("--redis-url", default=os.environ.get("MUD_REDIS_URL"),
+                        help="a Redis for this server (a key prefix per run; default: embedded)")
     parser.add_argument("--evennia-root", default="/tmp/mud-evennia")
     parser.add_argument("--evennia-port", type=int, default=4100)
     parser.add_argument("--out", default=str(HERE / "results.json"))
@@ -137,7 +142,7 @@ def main() -> None:
     results: dict[str, dict[str, dict]] = {}
     with admin_database(args.database_url) as admin:
         Path(args.log_dir).mkdir(parents=True, exist_ok=True)
-        servers = {"mud": MudServer(admin, Path(args.log_dir)),
+        servers = {"mud": MudServer(admin, Path(args.log_dir), redis_url=args.redis_url),
                    "evennia": EvenniaServer(args.evennia_root, args.evennia_port)}
         for scenario in SCENARIOS:
             if wanted and scenario.key not in wanted:

@@ -5,7 +5,6 @@ database does not hold to a snapshot the next world restores)."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import os
@@ -36,7 +35,7 @@ from mud.game import snapshot
 from mud.game.clock import Clock
 from mud.game.state import Game
 from mud.lifecycle import Lifecycle
-from mud.monitor import GcMonitor, LagMonitor, open_fds, rss_kib
+from mud.monitor import GcMonitor, LagMonitor, open_fds, quiet_collector, rss_kib
 from mud.ops.staff import Staff
 from mud.reload import reload_world, with_overlay
 from mud.session import Session
@@ -55,7 +54,6 @@ log = logging.getLogger("mud.app")
 SHUTDOWN_FLUSH_TRIES = 5
 REBOOT_EXIT = 75  # the exit code of a world that rebooted: start the next one at once
 STATUS_EVERY = 2.0  # seconds between the figures sent to the gateways
-GC_YOUNG_THRESHOLD = 50_000  # CPython's default is 700 allocations
 
 
 @dataclass
@@ -119,12 +117,7 @@ class MudServer:
     # -- connections ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        # The world and everything built at start-up live as long as the process: keep the
-        # garbage collector from scanning them again and again, and collect the young
-        # generation less often (a full collection over thousands of sessions pauses the loop).
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+        quiet_collector()
         # room notices of one kind go out once a turn, however many did the same thing
         self.game.notices.defer = asyncio.get_running_loop().call_soon
         await self.staff.start()

@@ -31,6 +31,7 @@ log = logging.getLogger("mud.redis")
 T = TypeVar("T")
 PROBE_INTERVAL = 1.0
 CALL_TIMEOUT = 2.0  # seconds: a Redis that hangs counts as away
+POOL_SIZE = 32  # connections a process keeps to Redis at most
 
 
 def redis_server_binary() -> str:
@@ -112,9 +113,14 @@ class RedisLink:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.client: aioredis.Redis = aioredis.from_url(
-            url, socket_timeout=CALL_TIMEOUT, socket_connect_timeout=CALL_TIMEOUT,
-            health_check_interval=10)
+        # a burst of calls (a thousand players coming back after a reboot) waits its turn for
+        # one of POOL_SIZE connections, instead of failing once redis-py's pool is full (which
+        # would count as Redis being down)
+        self.client: aioredis.Redis = aioredis.Redis(
+            connection_pool=aioredis.BlockingConnectionPool.from_url(
+                url, max_connections=POOL_SIZE, timeout=CALL_TIMEOUT,
+                socket_timeout=CALL_TIMEOUT, socket_connect_timeout=CALL_TIMEOUT,
+                health_check_interval=10))
         self.available = False
         self._probe: asyncio.Task[None] | None = None
         self.on_up: list[Callable[[], Awaitable[None]]] = []  # run when Redis comes back

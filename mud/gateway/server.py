@@ -24,7 +24,7 @@ from mud.console.server import ConsoleServer
 from mud.gateway.console import GatewayConsole
 from mud.gateway.session import QUEUED_LINES, GatewaySession
 from mud.link.protocol import Link, LinkClosed, LinkRefused, connect
-from mud.monitor import open_fds, rss_kib
+from mud.monitor import open_fds, quiet_collector, rss_kib
 from mud.net import mssp
 from mud.net.telnet import TelnetConnection, start_listener
 from mud.net.tls import TlsSetupError, server_context
@@ -90,6 +90,7 @@ class Gateway:
     # -- starting and stopping ------------------------------------------------------------------
 
     async def start(self) -> None:
+        quiet_collector()
         await self.bans.refresh()
         await self.refusals.wizlock.load()
         self.bus.start(heartbeat=False)
