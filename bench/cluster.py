@@ -1,5 +1,6 @@
 """Cluster benchmark: a returning character's load from the Redis cache against PostgreSQL, and
-the round trip of a tell between two server processes against one within a process.
+the round trip of a tell between players on two gateways of one world against one between
+players on the same gateway.
 
     python bench/cluster.py [--characters 1000] [--tells 1000] [--database-url URL]
                             [--redis-url URL]
@@ -7,8 +8,8 @@ the round trip of a tell between two server processes against one within a proce
 1. Loads (password hashing excluded): every character, with four essences, twenty abilities,
    ten inventory rows and three skills, loaded by CharacterRepository.load (one round trip)
    and by CharacterCache.take; p50/p99 of each.
-2. Tells: two `mud serve` processes sharing the database and Redis; a player on the first tells
-   a player on the second (the bus carries it) and one on the first (in memory); the time from
+2. Tells: `mud serve` (a gateway and its world) and a second gateway to that world; a player
+   on the first gateway tells a player on the second and one on the first; the time from
    sending to the other client reading it.
 
 Without URLs it runs an embedded PostgreSQL and an embedded Redis in temporary folders.
@@ -34,7 +35,7 @@ from bench.saver import progress, seed
 from bench.servers import CHEAP_ARGON2, admin_database, scratch_database
 from mud.client import TelnetClient
 from mud.cluster.cache import TTL_SECONDS, CharacterCache
-from mud.cluster.leases import Leases
+from mud.cluster.leases import WAIT, Leases
 from mud.cluster.redis import EmbeddedRedis, RedisLink
 from mud.game.ids import new_id
 from mud.game.model import Skill
@@ -76,8 +77,10 @@ async def loads(url: str, redis_url: str, catalogue: Essences, count: int) -> No
             loaded = await repo.load(ch.id)
             from_database.append((time.perf_counter() - started) * 1000)
             assert loaded is not None and len(loaded.abilities) == 20
-            await leases.acquire(ch.id)  # as a process lets a character go: cached as the
-            await leases.release(ch.id, cache.entries(loaded), TTL_SECONDS)  # lease is freed
+            while await leases.acquire(ch.id) == WAIT:  # a new prefix: its epoch is new
+                await asyncio.sleep(leases.grace_left())
+            # as the world lets a character go: cached as the lease is freed
+            await leases.release(ch.id, cache.entries(loaded), TTL_SECONDS)
         for ch in characters:
             started = time.perf_counter()
             cached = await cache.take(ch.id)
@@ -93,12 +96,14 @@ async def loads(url: str, redis_url: str, catalogue: Essences, count: int) -> No
         await pool.close()
 
 
-async def start_server(url: str, redis_url: str, prefix: str, name: str, logs: Path
-                       ) -> tuple[asyncio.subprocess.Process, int]:
+async def start_server(url: str, redis_url: str, prefix: str, name: str, logs: Path,
+                       **extra: str) -> tuple[asyncio.subprocess.Process, int, str]:
+    """`mud serve` with extra settings; the process, its port and its first line."""
     env = {**os.environ, "MUD_DATABASE_URL": url, "MUD_REDIS_URL": redis_url,
            "MUD_REDIS_PREFIX": prefix, "MUD_PROCESS_ID": name, "MUD_HOST": "127.0.0.1",
            "MUD_TELNET_PORT": "0", "MUD_INPUT_RATE": "0", "MUD_NEW_ACCOUNTS_PER_ADDRESS": "0",
-           **CHEAP_ARGON2}
+           "MUD_DATA_DIR": str(logs / name), "MUD_CONSOLE_SOCKET": "off", **CHEAP_ARGON2,
+           **extra}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "mud", "serve", env=env, stdout=asyncio.subprocess.PIPE,
         stderr=(logs / f"{name}.log").open("wb"))
@@ -107,7 +112,7 @@ async def start_server(url: str, redis_url: str, prefix: str, name: str, logs: P
     match = re.search(r"listening on [\d.]+:(\d+)", line)
     if match is None:
         raise RuntimeError(f"{name} did not start: {line!r}; see {logs / name}.log")
-    return proc, int(match[1])
+    return proc, int(match[1]), line
 
 
 async def player(port: int) -> tuple[TelnetClient, str]:
@@ -120,15 +125,16 @@ async def player(port: int) -> tuple[TelnetClient, str]:
 async def tells(url: str, redis_url: str, count: int) -> None:
     logs = Path(tempfile.mkdtemp(prefix="mud-cluster-bench-"))
     prefix = f"bench{uuid.uuid4().hex[:8]}"
-    servers = [await start_server(url, redis_url, prefix, name, logs)
-               for name in ("alpha", "beta")]
+    first = await start_server(url, redis_url, prefix, "alpha", logs)
+    world = re.search(r"world: ([^;]+);", first[2])[1]  # type: ignore[index]
+    servers = [first, await start_server(url, redis_url, prefix, "beta", logs,
+                                         MUD_ROLE="gateway", MUD_WORLD_ADDRESS=world)]
     try:
         speaker, _ = await player(servers[0][1])
         near, near_name = await player(servers[0][1])
         far, far_name = await player(servers[1][1])
-        await asyncio.sleep(1.0)  # presences announced
-        for label, listener, name in (("within one process", near, near_name),
-                                      ("between two processes", far, far_name)):
+        for label, listener, name in (("on one gateway", near, near_name),
+                                      ("between two gateways", far, far_name)):
             times = []
             for i in range(count):
                 started = time.perf_counter()
@@ -142,7 +148,7 @@ async def tells(url: str, redis_url: str, count: int) -> None:
         for client in (speaker, near, far):
             await client.close()
     finally:
-        for proc, _ in servers:
+        for proc, _, _ in reversed(servers):
             proc.terminate()
             await proc.wait()
 
