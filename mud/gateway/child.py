@@ -75,11 +75,12 @@ class WorldChild:
         self._task = asyncio.create_task(self._keep_running())
 
     async def _keep_running(self) -> None:
+        assert self._gateway is not None
         while not self._stopping:
+            links = self._gateway.links_made
             code = await self._run_once()
             if self._stopping:
                 break
-            assert self._gateway is not None
             if self._gateway.world_shut_down:  # `shutdown`: the whole server stops
                 self.exit_code = code
                 log.info("event=world_shut_down code=%s", code)
@@ -92,7 +93,8 @@ class WorldChild:
             reason = self._reason() or (f"it was killed by signal {-code}" if code < 0
                                         else "see the log for why")
             problem = f"the world exited with code {code}: {reason}"
-            if problem != self.problem:  # told once, not at every try
+            # a world that never came up (a crash is told as the link drops), once a streak
+            if self._gateway.links_made == links and problem != self.problem:
                 self._gateway.tell_waiting(REPAIRING)
             self.problem = problem
             log.error("event=world_exited code=%s retry_s=%s reason=%r", code, RETRY_EVERY,

@@ -79,7 +79,7 @@ class Gateway:
         self.world_figures: dict[str, Any] = {}
         self.rebooting = False  # the world said it is rebooting: its link going is expected
         self.world_shut_down = False  # the world said it is shutting down (not rebooting)
-        self.linked_once = False
+        self.links_made = 0  # times a world has linked
         self.console = GatewayConsole(self)
         self.on_link_lost: list[Any] = [self.console.lost]
         self.console_server = ConsoleServer(self.console, settings.console_socket_path) \
@@ -268,7 +268,7 @@ class Gateway:
         log.info("event=world_linked world=%s id=%s", self.world_address, world_id)
         self.link, self.world_id = link, world_id
         self.rebooting = self.world_shut_down = False
-        self.linked_once = True
+        self.links_made += 1
         link.send("figures", self.figures())
         for session in list(self.sessions.values()):
             if session.character_id is not None and not session.conn.closed:
@@ -351,7 +351,7 @@ async def serve(settings: Settings, world_address: str | None = None, *,
         await gateway.start()
         if child is not None:  # ready when the world is (players connecting sooner are told)
             async with asyncio.timeout(FIRST_START_WAIT):
-                while not gateway.linked_once and child.problem is None:
+                while not gateway.links_made and child.problem is None:
                     await asyncio.sleep(0.02)
         print(f"mud: telnet listening on {settings.host}:{gateway.port}; world: {address}; "
               f"database: {db.where}; redis: {redact_url(redis.url)}; process: "
