@@ -35,7 +35,6 @@ class RemoteConnection:
         self.address = str(info.get("address", self.host))
         self.terminal = Terminal.from_dict(info.get("caps") or {})
         self.gmcp = bool(info.get("gmcp"))  # whether the client accepted GMCP
-        self.negotiation_seconds = 0.0
         self.closed = False
         self.held = False  # a reboot has begun: no more lines are taken (see hold)
         self.on_gmcp: Callable[[str, Any], None] | None = None

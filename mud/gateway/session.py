@@ -63,10 +63,6 @@ class GatewaySession:
         conn.on_gmcp = self._gmcp_received
         conn.watch(self._terminal_changed, self._timing_mark)
 
-    @property
-    def role(self) -> str:
-        return self.account.role if self.account else "player"
-
     # -- output during the login ----------------------------------------------------------------
 
     def send(self, text: str) -> None:
