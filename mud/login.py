@@ -64,6 +64,9 @@ class Gate(Protocol):
 
     def mssp_variables(self) -> mssp.Variables: ...
 
+    async def bans_settled(self) -> None:
+        """Wait until a change of the bans announced meanwhile has been read."""
+
 
 class Door(Protocol):
     """The connection logging in (mud.session.Session)."""
@@ -109,6 +112,7 @@ class Login:
         account = await self._login()
         if account is None:
             return None
+        await self.server.bans_settled()
         if self.refused(account.username, None, account.role):
             return None
         self.session.account = account
@@ -116,6 +120,7 @@ class Login:
         log.info("event=login account=%s address=%s", account.username,
                  self.session.conn.address)
         summary = await self._choose_character(account)
+        await self.server.bans_settled()
         if summary is None or self.refused(account.username, summary.name, account.role):
             return None
         return summary

@@ -67,7 +67,8 @@ class Gateway:
         self.bans = BanList(pool)
         self.refusals = Gatekeeper(self.bans, Wizlock(self.bus, settings.redis_prefix,
                                                       self.spawn))
-        self.bus.handlers["bans"] = lambda _: self.spawn(self.bans.refresh())
+        self._bans_refresh: asyncio.Task[Any] | None = None
+        self.bus.handlers["bans"] = self._bans_changed
         self.sessions: dict[int, GatewaySession] = {}
         self._ids = itertools.count(1)
         self._per_address: Counter[str] = Counter()
@@ -155,6 +156,16 @@ class Gateway:
     @property
     def start_room(self) -> str:
         return str(self.world_figures.get("start_room", ""))
+
+    def _bans_changed(self, _: dict[str, Any]) -> None:
+        self._bans_refresh = self.spawn(self.bans.refresh())
+
+    async def bans_settled(self) -> None:
+        """Wait for a change of the bans the world announced to be read (a login checked
+        right after a ban must see it)."""
+        task = self._bans_refresh
+        if task is not None and not task.done():
+            await asyncio.wait([task])
 
     def mssp_variables(self) -> mssp.Variables:
         """What MSSP tells a MUD listing: the world's figures, this gateway's ports."""
