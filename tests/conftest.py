@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import re
@@ -17,6 +18,7 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import psutil
 import psycopg
@@ -317,3 +319,16 @@ async def wait_for_rows(url: str, sql: str, *params: object, expect: Callable[[l
             if expect(rows):
                 return rows
             await asyncio.sleep(0.05)
+
+
+async def console_request(server: ServerProcess, line: str) -> dict[str, Any]:
+    """One request on a server's console socket, written by hand (the wire format is the
+    interface), without starting a Python to wait on."""
+    command, _, args = line.partition(" ")
+    reader, writer = await asyncio.open_unix_connection(str(server.console_socket))
+    try:
+        writer.write(json.dumps({"command": command, "args": args}).encode() + b"\n")
+        return json.loads(await asyncio.wait_for(reader.readline(), 30))
+    finally:
+        writer.close()
+        await writer.wait_closed()

@@ -11,26 +11,21 @@ import socket
 import stat
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, ServerProcess, join, query, rejoin, wait_for_rows
+from tests.conftest import (
+    PASSWORD,
+    ServerProcess,
+    join,
+    query,
+    rejoin,
+    wait_for_rows,
+)
+from tests.conftest import console_request as ask
 
 NOBODY = 65534
 REFUSED = 13  # exit code of the child that was refused the socket
-
-
-async def ask(server: ServerProcess, line: str) -> dict[str, Any]:
-    """One request over the socket, written by hand (the wire format is the interface)."""
-    command, _, args = line.partition(" ")
-    reader, writer = await asyncio.open_unix_connection(str(server.console_socket))
-    try:
-        writer.write(json.dumps({"command": command, "args": args}).encode() + b"\n")
-        return json.loads(await asyncio.wait_for(reader.readline(), 30))
-    finally:
-        writer.close()
-        await writer.wait_closed()
 
 
 async def mud_console(path: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:

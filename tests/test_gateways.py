@@ -37,7 +37,15 @@ import redis.asyncio as aioredis
 
 from mud.client import TelnetClient
 from mud.cluster.redis import EmbeddedRedis
-from tests.conftest import PASSWORD, ServerProcess, join, query, rejoin, wait_for_rows
+from tests.conftest import (
+    PASSWORD,
+    ServerProcess,
+    console_request,
+    join,
+    query,
+    rejoin,
+    wait_for_rows,
+)
 
 LOST = ("The world has stopped unexpectedly; it is being restarted and you stay connected. "
         "What you type meanwhile waits.")
@@ -474,18 +482,6 @@ async def console_json(socket: Path, line: str) -> dict[str, Any]:
     return json.loads(out)
 
 
-async def console_wire(socket: Path, line: str) -> dict[str, Any]:
-    """One request on the console's socket, without starting a Python (to wait on)."""
-    command, _, args = line.partition(" ")
-    reader, writer = await asyncio.open_unix_connection(str(socket))
-    try:
-        writer.write(json.dumps({"command": command, "args": args}).encode() + b"\n")
-        return json.loads(await asyncio.wait_for(reader.readline(), 30))
-    finally:
-        writer.close()
-        await writer.wait_closed()
-
-
 def gateway_rows(reply: dict[str, Any]) -> dict[str, tuple[int, int]]:
     """Each gateway's (players, connections), by the process it names."""
     return {row["gateway"].partition(":")[0]: (row["players"], row.get("connections"))
@@ -502,7 +498,7 @@ async def test_console_status_lists_both_gateways_with_their_connections(pair) -
     clients = [ann, bob, carol, logging_in]  # kept open: a client let go is closed
     expected = {"alpha": (1, 1), "beta": (2, 3)}  # playing; connections (one logging in)
     async with asyncio.timeout(6):  # a gateway sends its figures every 2 s
-        while gateway_rows(await console_wire(first.console_socket, "status")) != expected:
+        while gateway_rows(await console_request(first, "status")) != expected:
             await asyncio.sleep(0.2)
 
     status = await console_json(first.console_socket, "status")
