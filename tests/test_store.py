@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest_asyncio
 
 from mud.game.ids import new_id
 from mud.game.model import Ability, Essence, QuestProgress, Skill
+from mud.store import batches
+from mud.store.audit import AuditEntry, AuditLog
 from mud.store.characters import CharacterRepository, NameTaken
 from mud.store.database import open_database
 from mud.store.players import AccountExists, PlayerRepository
@@ -88,6 +91,38 @@ async def test_every_part_round_trips_through_the_saver(db) -> None:
                                    " character_quests WHERE character_id = %s", ch.id)
     assert rows == [("completed", True)]
     assert (await characters.load(ch.id)).quests == []
+
+
+class HeldAudit(AuditLog):
+    """An audit log whose writes wait, once the rows are sent, until the test lets them end."""
+
+    def __init__(self, pool) -> None:
+        super().__init__(pool)
+        self.writes = 0
+        self.sent = asyncio.Event()
+        self.let_end = asyncio.Event()
+
+    async def write_batch(self, conn, batch) -> None:
+        self.writes += 1
+        await super().write_batch(conn, batch)
+        self.sent.set()
+        await self.let_end.wait()
+
+
+async def test_a_write_under_way_when_a_batch_writer_stops_ends_and_is_not_redone(
+        db, monkeypatch) -> None:
+    monkeypatch.setattr(batches, "FLUSH_INTERVAL", 0.01)
+    audit = HeldAudit(db.pool)
+    audit.start()
+    audit.record(AuditEntry("merlin", "Merlin", "wizard", "wizlock", "", "on", "ok"))
+    await audit.sent.wait()  # the timer's write is under way
+    stopping = asyncio.create_task(audit.stop())
+    await asyncio.sleep(0)  # stop runs until it waits
+    audit.let_end.set()
+    await stopping
+    assert audit.writes == 1 and audit.waiting == []
+    assert await query(db_url(db), "SELECT character, command FROM audit_log") == [
+        ("Merlin", "wizlock")]
 
 
 def db_url(db) -> str:

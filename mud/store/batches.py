@@ -73,5 +73,9 @@ class BatchWriter(Generic[Row]):
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
+        """Stop the timer, then write what is left. A write under way is let finish first:
+        cancelled during its commit, it could reach the database and still look failed, and the
+        last flush would write its rows a second time."""
+        async with self._lock:
+            await cancel_and_wait(self._task)
         await self.flush()
