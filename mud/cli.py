@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -158,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(world.essences.recipes)} confluence recipes")
         return 0
     if args.command == "migrate":
-        return asyncio.run(_with_database(settings, None))
+        return _run(_with_database(settings, None))
     if args.command == "export-world":
-        return asyncio.run(_with_database(settings, lambda pool: _export(settings, pool, args.out)))
+        return _run(_with_database(settings, lambda pool: _export(settings, pool, args.out)))
     if args.command == "set-role":
         from mud.store.players import PlayerRepository
 
@@ -171,11 +172,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mud: no account named {args.username!r}", file=sys.stderr)
             return 1
 
-        return asyncio.run(_with_database(settings, set_role))
+        return _run(_with_database(settings, set_role))
     from mud.world.loader import WorldError
 
     try:
-        return asyncio.run(_serve(settings))
+        return _run(_serve(settings))
     except WorldError as exc:
         return _cannot_start(f"{exc}\nRun 'mud check-world' after fixing the files.")
     except OSError as exc:
@@ -187,6 +188,17 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         _tell_supervisor(f"{type(exc).__name__}: {exc}")
         raise
+
+
+def _run(main: Coroutine[Any, Any, int]) -> int:
+    """Run main on uvloop's event loop where it is installed (libuv's: cheaper socket reads,
+    writes and wake-ups, which the gateway and the world make for every command), else on
+    asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def _cannot_start(reason: str) -> int:

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,13 +41,21 @@ class RemoteConnection:
         self.on_gmcp: Callable[[str, Any], None] | None = None
         self.told: Callable[[str], None] | None = None  # the session's send
         self.hung_up: Callable[[str], None] | None = None  # the session's close
-        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        # the lines typed and not yet read (None: the connection is gone); a plain deque and
+        # one future, lighter than an asyncio.Queue on the path of every command
+        self._lines: deque[str | None] = deque()
+        self._waiter: asyncio.Future[None] | None = None
         self._released = asyncio.Event()
 
     # -- from the gateway -------------------------------------------------------------------------
 
     def feed(self, line: str) -> None:
-        self._lines.put_nowait(line)
+        self._put(line)
+
+    def _put(self, line: str | None) -> None:
+        self._lines.append(line)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def update(self, caps: dict[str, Any], gmcp: bool) -> None:
         self.terminal.update(caps)
@@ -59,7 +68,7 @@ class RemoteConnection:
     def lost(self) -> None:
         """The gateway detached the connection, or its link dropped: the player is gone."""
         self.closed = True
-        self._lines.put_nowait(None)
+        self._put(None)
 
     # -- to the gateway ---------------------------------------------------------------------------
 
@@ -67,9 +76,15 @@ class RemoteConnection:
         """The next line the player typed; None once the connection is gone."""
         if self.held:
             await self._released.wait()  # never, in this world
-        if self.closed and self._lines.empty():
-            return None
-        return await self._lines.get()
+        while not self._lines:
+            if self.closed:
+                return None
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._lines.popleft()
 
     def hold(self) -> None:
         """Take no more lines: the world is rebooting (what is left goes back, see give_back)."""
@@ -77,11 +92,8 @@ class RemoteConnection:
 
     def give_back(self) -> None:
         """Send the gateway the lines this world will not run, for the next world to run."""
-        lines = []
-        while not self._lines.empty():
-            line = self._lines.get_nowait()
-            if line is not None:
-                lines.append(line)
+        lines = [line for line in self._lines if line is not None]
+        self._lines.clear()
         if lines and not self.closed:
             self.peer.link.send("unread", self.id, lines)
 
@@ -105,7 +117,7 @@ class RemoteConnection:
             self.closed = True
             self.peer.link.send("close", self.id)
             self.peer.connections.pop(self.id, None)
-            self._lines.put_nowait(None)
+            self._put(None)
 
 
 class Return:

@@ -72,7 +72,10 @@ MssSource = Callable[[], dict[str, str | list[str]]]
 
 class GuardedTelnetWriter(TelnetWriter):
     """Ignores subnegotiations the server does not use, oversized and malformed ones; answers
-    DO MSSP with the server's status."""
+    DO MSSP with the server's status. It does not simulate line-mode special characters (SLC):
+    the server reads whole lines, and input is then scanned for IAC alone, not byte by byte."""
+
+    slc_simulated = False
 
     def handle_subnegotiation(self, buf) -> None:  # type: ignore[no-untyped-def]
         if not buf or buf[0] not in ACCEPTED_SUBNEGOTIATIONS:
@@ -95,6 +98,18 @@ class GuardedTelnetWriter(TelnetWriter):
         return enabled
 
 
+class RewritableTransport:
+    """A transport whose write may be replaced, as telnetlib3's MCCP2 does to compress all that
+    follows; uvloop's transports do not allow it. Everything else is the transport's own."""
+
+    def __init__(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
+        self.write = transport.write  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class GuardedTelnetServer(telnetlib3.TelnetServer):
     """telnetlib3's server with a budget on raw input bytes (telnet commands never reach the line
     reader, so a flood of them is caught here): past the budget, input is discarded unparsed
@@ -111,6 +126,7 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
         self._flood_since: float | None = None
         self._mssp = mssp
         self.terminal = Terminal()
+        self._idle_deadline = 0.0
         self.speaks_telnet = False  # the client has sent a telnet command (IAC)
         self.on_terminal_change: Callable[[], None] | None = None  # after NAWS, TTYPE, CHARSET
         # a timing mark (RFC 860) asked for: None answers at once, else it is answered later
@@ -123,7 +139,7 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
     # -- negotiation ----------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
+        super().connection_made(RewritableTransport(transport))
         assert self.writer is not None
         self.writer.always_dont.add(MCCP3_COMPRESS)  # broken server side in telnetlib3 5.0
 
@@ -176,6 +192,36 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
         """Finish the MCCP2 stream, if one runs, so the client sees a clean end."""
         if self._mccp2_compressor is not None:
             self._mccp2_end()
+
+    # -- idle timeout ---------------------------------------------------------------------------
+
+    def set_timeout(self, duration: int = -1) -> None:
+        """telnetlib3's idle timeout (on_timeout closes), without a new timer for every read:
+        input moves the deadline, and the one timer, when it fires before it, waits again."""
+        if duration == -1:
+            duration = self.get_extra_info("timeout")
+        if not duration:
+            super().set_timeout(duration)  # cancels the timer
+            self._timer = None
+            return
+        self._extra["timeout"] = duration
+        loop = asyncio.get_running_loop()
+        self._idle_deadline = loop.time() + duration
+        if self._timer is None:
+            self._idle_timer_at(loop)
+
+    def _idle_timer_at(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = loop.call_at(self._idle_deadline, self._idle_check)
+        self._tasks.append(self._timer)
+
+    def _idle_check(self) -> None:
+        self._tasks.remove(self._timer)
+        self._timer = None
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._idle_deadline:
+            self._idle_timer_at(loop)
+        else:
+            self.on_timeout()
 
     # -- input budget ---------------------------------------------------------------------------
 
