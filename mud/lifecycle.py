@@ -66,6 +66,7 @@ class Lifecycle:
         self.bus = bus
         self.linkdead_timeout = linkdead_timeout
         self.spawn = spawn
+        self._saving_soon = False  # a flush for the links lost in this turn is on its way
         self._linkdead: dict[uuid.UUID, asyncio.TimerHandle] = {}
         self._departed: set[uuid.UUID] = set()
         self._letting_go: dict[uuid.UUID, asyncio.Task[None]] = {}
@@ -229,17 +230,29 @@ class Lifecycle:
 
     # -- link-dead ------------------------------------------------------------------------------
 
-    def link_lost(self, ch: Character, session: Seat) -> None:
+    def link_lost(self, ch: Character, session: Seat) -> bool:
         """session's connection dropped while playing ch: ch stays in the world, link-dead,
-        until it is resumed or linkdead_timeout passes."""
+        until it is resumed or linkdead_timeout passes. False when session no longer played
+        ch (another connection had taken it over)."""
         if self.game.players.get(ch.id) is not session:
-            return
+            return False
         del self.game.players[ch.id]
         self.game.notify(self.game.room_of(ch), LOST_LINK, ch)
-        log.info("event=link_lost character=%s", ch.name)
-        self.spawn(self.saver.flush())
+        self._save_soon()
         self._linkdead[ch.id] = asyncio.get_running_loop().call_later(
             self.linkdead_timeout, lambda: self.spawn(self._expire_linkdead(ch)))
+        return True
+
+    def _save_soon(self) -> None:
+        """Save the dirty characters at the next turn: one flush for every link lost in this
+        one (a crowd that drops at once would otherwise start a flush each)."""
+        if not self._saving_soon:
+            self._saving_soon = True
+            self.spawn(self._save_now())
+
+    async def _save_now(self) -> None:
+        self._saving_soon = False  # a link lost from now on asks for a flush after this one
+        await self.saver.flush()
 
     def _end_linkdead(self, ch: Character) -> None:
         timer = self._linkdead.pop(ch.id, None)

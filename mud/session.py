@@ -255,11 +255,13 @@ class Session:
                 self.snooped_by.send("Your snoop ends: they have disconnected.")
                 self.snooped_by.stop_snooping()
             ch = self.character
-            if ch is not None:  # still playing it: the link is lost, the character stays
-                self.server.lifecycle.link_lost(ch, self)
+            # still playing it: the link is lost, the character stays (one log line either way)
+            if ch is not None and self.server.lifecycle.link_lost(ch, self):
+                log.info("event=link_lost character=%s address=%s", ch.name, self.conn.address)
+            else:
+                log.info("event=detach address=%s", self.conn.address)
             self.playing = False
             self.conn.close()
-            log.info("event=detach address=%s", self.conn.address)
 
     async def quit(self) -> None:
         ch = self.character

@@ -274,6 +274,8 @@ class Gateway:
                 continue
             told = False
             await self._linked(link, world_id)
+            if self.stopping.is_set():  # the world was told to stop with this gateway
+                return
 
     async def _linked(self, link: Link, world_id: str) -> None:
         log.info("event=world_linked world=%s id=%s", self.world_address, world_id)
@@ -289,8 +291,9 @@ class Gateway:
                 for message in await link.receive():
                     self._dispatch(message)
         except LinkClosed as exc:
-            log.warning("event=world_unlinked world=%s reason=%r rebooting=%s",
-                        self.world_address, str(exc), self.rebooting)
+            log.log(logging.INFO if self.stopping.is_set() else logging.WARNING,
+                    "event=world_unlinked world=%s reason=%r rebooting=%s stopping=%s",
+                    self.world_address, str(exc), self.rebooting, self.stopping.is_set())
         finally:
             self.link = None
             link.close()
