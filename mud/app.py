@@ -101,6 +101,7 @@ class MudServer:
         self.sessions: set[Session] = set()
         self.stats = ServerStats(started_at=time.time())
         self.links = LinkServer(self, settings.link_secret or "", self.world_lease.holder)
+        self.bus.to_gateways = lambda kind, message: self.links.broadcast("bus", kind, message)
         self.returning = Return()
         self.stopping = asyncio.Event()  # set: serve() stops the server gracefully
         self.rebooting: str | None = None  # why, once a reboot has begun

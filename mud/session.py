@@ -55,6 +55,7 @@ class Session:
     def __init__(self, server: Host, conn: RemoteConnection, account: Account) -> None:
         self.server = server
         self.conn = conn
+        self._loop = asyncio.get_running_loop()  # kept: looking it up is a getpid() call
         self.display = Display(conn)
         self.gmcp = GmcpFeed(conn, server.game, self)
         conn.told = self.told
@@ -91,7 +92,7 @@ class Session:
             self.snooped_by.send("\n".join(f"% {line}" for line in text.splitlines()))
         if not self._flush_pending:
             self._flush_pending = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            self._loop.call_soon(self._flush)
 
     def _flush(self, prompt: str | None = None) -> None:
         self._flush_pending = False

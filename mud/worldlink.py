@@ -32,6 +32,7 @@ class RemoteConnection:
     def __init__(self, peer: GatewayPeer, conn_id: int, info: dict[str, Any]) -> None:
         self.peer = peer
         self.id = conn_id
+        self._loop = asyncio.get_running_loop()  # kept: looking it up is a getpid() call
         self.host = str(info.get("host", "?"))
         self.address = str(info.get("address", self.host))
         self.terminal = Terminal.from_dict(info.get("caps") or {})
@@ -79,7 +80,7 @@ class RemoteConnection:
         while not self._lines:
             if self.closed:
                 return None
-            self._waiter = asyncio.get_running_loop().create_future()
+            self._waiter = self._loop.create_future()
             try:
                 await self._waiter
             finally:

@@ -463,6 +463,15 @@ async def test_redis_away_and_back_players_on_both_gateways_play_on_together(
                         expect=lambda r: r == [("market_street",)])
     walked = await bob.command("north")
     assert "Market Street" in walked and f"{ann_name} is here." in walked, walked
+    # what keeps players out reaches the other gateway over its link, Redis or not
+    assert (await console_request(first, "wizlock on"))["data"] == {"locked": True}
+    await bob.quit()
+    locked = await second.client()
+    await locked.read_until("Username: ")
+    locked.send(f"connect {bob_name} {PASSWORD}")
+    assert "closed to players for maintenance" in await locked.read_closed()
+    assert (await console_request(first, "wizlock off"))["data"] == {"locked": False}
+    bob, _ = await rejoin(second, bob_name)
 
     await own_redis.start()
     await ann.command("chat are you back")

@@ -55,6 +55,9 @@ class Bus:
         self.published.append((kind, data))
         return self.reachable
 
+    def announce(self, kind: str, **data: Any) -> Coroutine[Any, Any, bool]:
+        return self.publish(kind, **data)
+
 
 @dataclass(eq=False)
 class Seat:

@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -35,6 +35,8 @@ class Bus:
         self.prefix = prefix
         self.process_id = process_id
         self.handlers: dict[str, Handler] = {}
+        # the world's gateways, told over their links (mud.worldlink.LinkServer.broadcast)
+        self.to_gateways: Callable[[str, dict[str, Any]], None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     # -- keys -----------------------------------------------------------------------------------
@@ -107,6 +109,21 @@ class Bus:
             log.exception("event=bus_handler_failed kind=%s", kind)
 
     # -- sending --------------------------------------------------------------------------------
+
+    def announce(self, kind: str, **data: Any) -> Coroutine[Any, Any, bool]:
+        """Tell every process of a change of what keeps players out (bans, the wizlock): the
+        world's gateways at once over their links, in order with this turn's output, so a login
+        that follows the answer to the change sees it; every process through Redis too (await
+        the result: False if Redis is away)."""
+        if self.to_gateways is not None:
+            self.to_gateways(kind, {"kind": kind, **data})
+        return self.publish(kind, **data)
+
+    def deliver(self, message: dict[str, Any]) -> None:
+        """A message that came over the world's link rather than through Redis."""
+        handler = self.handlers.get(str(message.get("kind")))
+        if handler is not None:
+            handler(message)
 
     async def publish(self, kind: str, to: str | None = None, **data: Any) -> bool:
         """Send a message to every process (or to the process `to`); False if Redis is away."""

@@ -344,6 +344,8 @@ class Gateway:
                         session.notify(str(args[0]))
             elif kind == "console":
                 self.console.answered(args[0], args[1])
+            elif kind == "bus":  # bans or the wizlock changed (also told through Redis)
+                self.bus.deliver(dict(args[1]))
             else:
                 log.warning("event=link_unknown_message kind=%r", kind)
         except (IndexError, KeyError, TypeError, ValueError) as exc:

@@ -66,6 +66,7 @@ class Link:
                  peer: str = "?") -> None:
         self._reader = reader
         self._writer = writer
+        self._loop = asyncio.get_running_loop()  # kept: looking it up is a getpid() call
         self.peer = peer  # the other side's name, for logs
         self._out: list[Message] = []
         self._early: list[Message] = []  # what came with the handshake's last message
@@ -84,7 +85,7 @@ class Link:
         self._out.append(list(message))
         if not self._flush_pending:
             self._flush_pending = True
-            asyncio.get_running_loop().call_soon(self.flush)
+            self._loop.call_soon(self.flush)
 
     def flush(self) -> None:
         self._flush_pending = False

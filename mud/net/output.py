@@ -6,7 +6,6 @@ client (rendered), so the world never renders anything."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
 from mud.net.colour import render
@@ -51,10 +50,9 @@ def colours_for(announced: Colours, choice: bool | None) -> Colours:
     return max(announced, Colours.ANSI)
 
 
-@lru_cache(maxsize=1024)
 def rendered(text: str, width: int | None, colours: Colours) -> str:
-    """Text with markup, wrapped to width (None: not wrapped) and coloured for colours. Cached:
-    a line said to a crowd is rendered once per kind of client, not once per listener."""
+    """Text with markup, wrapped to width (None: not wrapped) and coloured for colours (the
+    gateway caches it ready for the wire: mud.net.telnet.rendered_on_the_wire)."""
     return render(wrap(text, width) if width and text else text, colours)
 
 

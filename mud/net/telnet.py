@@ -13,6 +13,7 @@ import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import Any
 
 import telnetlib3
@@ -44,7 +45,7 @@ from telnetlib3.telopt import (
 )
 
 from mud.net.output import colours_for, rendered
-from mud.net.terminal import Terminal
+from mud.net.terminal import Colours, Terminal
 
 log = logging.getLogger("mud.net")
 
@@ -76,6 +77,12 @@ class GuardedTelnetWriter(TelnetWriter):
     the server reads whole lines, and input is then scanned for IAC alone, not byte by byte."""
 
     slc_simulated = False
+    prompt_mark: bytes | None = None  # what ends a prompt, once worked out (see _check_waiters)
+
+    def _check_waiters(self) -> None:
+        """Called by telnetlib3 whenever an option's state changes: the prompt mark may too."""
+        self.prompt_mark = None
+        super()._check_waiters()
 
     def handle_subnegotiation(self, buf) -> None:  # type: ignore[no-untyped-def]
         if not buf or buf[0] not in ACCEPTED_SUBNEGOTIATIONS:
@@ -96,6 +103,23 @@ class GuardedTelnetWriter(TelnetWriter):
         if opt == MSSP and enabled:
             self.protocol.send_mssp()
         return enabled
+
+
+_EOR_MARK = IAC + CMD_EOR
+_GA_MARK = IAC + GA
+
+
+def on_the_wire(text: str, encoding: str) -> bytes:
+    """Text as telnet sends it: lines end in CR LF, a literal 0xFF (Latin-1 "ÿ") is doubled."""
+    data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode(encoding, errors="replace")
+    return data.replace(IAC, IAC + IAC) if IAC[0] in data else data
+
+
+@lru_cache(maxsize=1024)
+def rendered_on_the_wire(text: str, width: int | None, colours: Colours, encoding: str) -> bytes:
+    """rendered, then on_the_wire. Cached: a line said to a crowd is made ready once per
+    kind of client, not once per listener."""
+    return on_the_wire(rendered(text, width, colours), encoding)
 
 
 class RewritableTransport:
@@ -139,6 +163,8 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
     # -- negotiation ----------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._loop = asyncio.get_running_loop()  # kept: looking it up is a getpid() call
+        self.transport_itself = transport  # what telnetlib3 holds is a RewritableTransport
         super().connection_made(RewritableTransport(transport))
         assert self.writer is not None
         self.writer.always_dont.add(MCCP3_COMPRESS)  # broken server side in telnetlib3 5.0
@@ -205,21 +231,19 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
             self._timer = None
             return
         self._extra["timeout"] = duration
-        loop = asyncio.get_running_loop()
-        self._idle_deadline = loop.time() + duration
+        self._idle_deadline = self._loop.time() + duration
         if self._timer is None:
-            self._idle_timer_at(loop)
+            self._idle_timer()
 
-    def _idle_timer_at(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._timer = loop.call_at(self._idle_deadline, self._idle_check)
+    def _idle_timer(self) -> None:
+        self._timer = self._loop.call_at(self._idle_deadline, self._idle_check)
         self._tasks.append(self._timer)
 
     def _idle_check(self) -> None:
         self._tasks.remove(self._timer)
         self._timer = None
-        loop = asyncio.get_running_loop()
-        if loop.time() < self._idle_deadline:
-            self._idle_timer_at(loop)
+        if self._loop.time() < self._idle_deadline:
+            self._idle_timer()
         else:
             self.on_timeout()
 
@@ -228,7 +252,9 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
     def data_received(self, data: bytes) -> None:
         if self._byte_rate and not self._within_budget(len(data)):
             return
-        self.speaks_telnet = self.speaks_telnet or IAC in data
+        if not self.speaks_telnet and IAC in data:
+            self.speaks_telnet = True
+            self.writer.prompt_mark = None
         super().data_received(data)
 
     def _within_budget(self, size: int) -> bool:
@@ -280,7 +306,9 @@ class TelnetConnection:
     def __init__(self, reader: telnetlib3.TelnetReader, writer: telnetlib3.TelnetWriter) -> None:
         self._reader = reader
         self._writer = writer
+        self._loop = asyncio.get_running_loop()  # kept: looking it up is a getpid() call
         self._protocol: GuardedTelnetServer = writer.protocol
+        self._transport = self._protocol.transport_itself
         self.terminal = self._protocol.terminal
         self.negotiation_seconds = self._protocol.duration  # how long the login waited for it
         self.on_gmcp: Callable[[str, Any], None] | None = None  # messages the client sends
@@ -289,6 +317,7 @@ class TelnetConnection:
         self._discarding = False  # the current line is over the limit: dropped up to its end
         self._after_cr = False  # the last line ended at a CR that was the last byte read
         self.closed = False
+        self._unsent: list[bytes] = []  # written in this turn of the loop, sent at its end
         peer = writer.get_extra_info("peername") or ("?", 0)
         self.host = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         self.address = f"{self.host}:{peer[1]}" if isinstance(peer, tuple) else self.host
@@ -331,36 +360,49 @@ class TelnetConnection:
             self._buffer += chunk
 
     def write(self, text: str, prompt: bool = False) -> None:
-        """Text to the client, in one write; prompt: it ends with a prompt, to be marked."""
-        if self.closed:
-            return
-        writer = self._writer
-        transport = writer.transport
-        if transport is not None and transport.get_write_buffer_size() > MAX_OUTPUT_BUFFER:
-            log.warning("event=slow_client_dropped address=%s", self.address)
-            self.close()
-            return
-        data = (text.replace("\r\n", "\n").replace("\n", "\r\n")
-                .encode(self.terminal.encoding, errors="replace"))
-        if IAC[0] in data:  # a literal 0xFF (Latin-1 "ÿ") is doubled, as telnet wants
-            data = data.replace(IAC, IAC + IAC)
-        writer.send_iac(data + self._prompt_mark() if prompt else data)
+        """Text to the client; prompt: it ends with a prompt, to be marked."""
+        data = on_the_wire(text, self.terminal.encoding)
+        self._send(data + self._prompt_mark() if prompt else data)
 
     def show(self, text: str, prompt: str, colour: bool | None) -> None:
         """Text with markup, then a prompt (if any), rendered for this client: wrapped to its
         width and coloured as it can show or as the player chose (colour; None: as the client
         announced)."""
         terminal = self.terminal
-        colours = colours_for(terminal.colours, colour)
-        out = rendered(text, terminal.width, colours)
+        colours, encoding = colours_for(terminal.colours, colour), terminal.encoding
+        data = rendered_on_the_wire(text, terminal.width, colours, encoding)
         if prompt:
-            out += rendered(prompt, None, colours)
-        self.write(out, prompt=bool(prompt))
+            data += rendered_on_the_wire(prompt, None, colours, encoding) + self._prompt_mark()
+        self._send(data)
+
+    def _send(self, data: bytes) -> None:
+        """What is written in one turn of the event loop goes out in one system call at its
+        end: a gateway that falls behind a crowd's chatter then sends each player several
+        lines at once, not one by one."""
+        if self.closed:
+            return
+        if self._transport.get_write_buffer_size() > MAX_OUTPUT_BUFFER:
+            log.warning("event=slow_client_dropped address=%s", self.address)
+            self.close()
+            return
+        if not self._unsent:
+            self._loop.call_soon(self._send_unsent)
+        self._unsent.append(data)
+
+    def _send_unsent(self) -> None:
+        """Send what write queued, before anything else goes to the client (telnet commands,
+        GMCP, the close), so that everything arrives in the order it was written."""
+        if self._unsent:
+            unsent = self._unsent
+            self._unsent = []
+            if not self.closed:
+                self._writer.send_iac(unsent[0] if len(unsent) == 1 else b"".join(unsent))
 
     def answer_timing_mark(self) -> None:
         """Answer a timing mark: everything written before it has been written. (Sent as is:
         telnetlib3's iac() would skip it while an earlier answer counts as pending.)"""
         if not self.closed:
+            self._send_unsent()
             self._writer.send_iac(IAC + WILL + TM)
 
     def watch(self, terminal_changed: Callable[[], None], timing_mark: Callable[[], None]
@@ -372,13 +414,17 @@ class TelnetConnection:
 
     def _prompt_mark(self) -> bytes:
         """IAC EOR for a client that accepted EOR, else IAC GA for a telnet client that did not
-        suppress go-ahead; nothing for a bare socket."""
+        suppress go-ahead; nothing for a bare socket. Worked out again only after the options
+        change."""
         writer = self._writer
-        if writer.local_option.enabled(EOR):
-            return IAC + CMD_EOR
-        if self._protocol.speaks_telnet and not writer.local_option.enabled(SGA):
-            return IAC + GA
-        return b""
+        if writer.prompt_mark is None:
+            if writer.local_option.enabled(EOR):
+                writer.prompt_mark = _EOR_MARK
+            elif self._protocol.speaks_telnet and not writer.local_option.enabled(SGA):
+                writer.prompt_mark = _GA_MARK
+            else:
+                writer.prompt_mark = b""
+        return writer.prompt_mark
 
     def offer_late(self) -> None:
         """Make the offers nothing waits for (MSSP), once the connection is accepted."""
@@ -392,6 +438,7 @@ class TelnetConnection:
 
     def send_gmcp(self, package: str, data: Any) -> None:
         if not self.closed and self.gmcp:
+            self._send_unsent()
             self._writer.send_gmcp(package, data)
 
     def _gmcp_received(self, package: str, data: Any) -> None:
@@ -402,10 +449,12 @@ class TelnetConnection:
         """Turn the client's local echo on or off (off for passwords: the server says WILL ECHO
         and then echoes nothing)."""
         if not self.closed:
+            self._send_unsent()
             self._writer.iac(WONT if enabled else WILL, ECHO)
 
     def close(self) -> None:
         if not self.closed:
+            self._send_unsent()
             self.closed = True
             self._protocol.end_compression()
             self._writer.close()

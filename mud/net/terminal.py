@@ -3,7 +3,7 @@ the MTTS bit field (the third TTYPE answer of MUD clients), and its character se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 
 MIN_WIDTH = 20  # narrower reports are taken as this (some clients send 0 or nonsense)
@@ -69,6 +69,14 @@ class Terminal:
     width: int | None = None  # None until the client reports its window (output is not wrapped)
     height: int | None = None  # rows in the window (NAWS); None: unknown (long text is not paged)
     charset: str | None = None  # what CHARSET agreed on, if it was negotiated
+    # colours and encoding, worked out once for every line written until a field changes
+    _known: tuple[Colours, str] | None = field(default=None, init=False, repr=False,
+                                               compare=False)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name != "_known":
+            super().__setattr__("_known", None)
 
     def on_ttype(self, answers: list[str]) -> None:
         """Take the TTYPE answers so far (first, second, third...)."""
@@ -112,6 +120,19 @@ class Terminal:
     @property
     def colours(self) -> Colours:
         """The most colours the client announced (NONE when it announced nothing)."""
+        return (self._known or self._work_out())[0]
+
+    @property
+    def encoding(self) -> str:
+        """The codec for text to and from the client: the negotiated charset; else UTF-8 unless
+        MTTS says the client has none (then Latin-1); UTF-8 when nothing was said."""
+        return (self._known or self._work_out())[1]
+
+    def _work_out(self) -> tuple[Colours, str]:
+        self._known = (self._colours(), self._encoding())
+        return self._known
+
+    def _colours(self) -> Colours:
         if self.mtts is not None:
             if self.mtts & Mtts.TRUECOLOR:
                 return Colours.TRUE
@@ -124,10 +145,7 @@ class Terminal:
     def screen_reader(self) -> bool:
         return bool(self.mtts is not None and self.mtts & Mtts.SCREEN_READER)
 
-    @property
-    def encoding(self) -> str:
-        """The codec for text to and from the client: the negotiated charset; else UTF-8 unless
-        MTTS says the client has none (then Latin-1); UTF-8 when nothing was said."""
+    def _encoding(self) -> str:
         if self.charset:
             return self.charset
         if self.mtts is not None and not self.mtts & Mtts.UTF8:

@@ -68,7 +68,7 @@ async def ban(staff: Staff, actor: Actor, args: str) -> Result:
         entry = await staff.bans.add(kind, value, rest[0] if rest else "", actor.name)
     except BanError as exc:
         return Result(False, str(exc), target=value)
-    await staff.bus.publish("bans")
+    await staff.bus.announce("bans")
     struck = await enforce(staff)
     return Result(True, f"Banned {entry.kind} {entry.value}"
                   + (f" ({entry.reason})" if entry.reason else "")
@@ -89,7 +89,7 @@ async def unban(staff: Staff, actor: Actor, args: str) -> Result:
     if not removed:
         return Result(False, f"There is no ban on {kind} {value[:60]} (bans lists them).",
                       target=value)
-    await staff.bus.publish("bans")
+    await staff.bus.announce("bans")
     return Result(True, f"The ban on {kind} {value} is lifted.", target=value)
 
 

@@ -57,6 +57,8 @@ class Bus(Protocol):
 
     async def publish(self, kind: str, to: str | None = None, **data: Any) -> bool: ...
 
+    def announce(self, kind: str, **data: Any) -> Coroutine[Any, Any, bool]: ...
+
 
 class Gatekeeper:
     """Whether bans or the wizlock keep a connection out: the gateways ask at login, the world

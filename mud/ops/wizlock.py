@@ -45,7 +45,7 @@ class Wizlock:
         key = self._key
         self._spawn(self._bus.link.call(
             lambda r: r.set(key, "1") if locked else r.delete(key), None))
-        self._spawn(self._bus.publish("wizlock", locked=locked))
+        self._spawn(self._bus.announce("wizlock", locked=locked))
 
     def keeps_out(self, username: str | None, role: str) -> bool:
         """Whether the wizlock refuses a login (once its account is known)."""
