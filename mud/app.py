@@ -36,6 +36,7 @@ from mud.game.clock import Clock
 from mud.game.state import Game
 from mud.lifecycle import Lifecycle
 from mud.monitor import GcMonitor, LagMonitor, open_fds, quiet_collector, rss_kib
+from mud.net.tls import TlsSetupError, link_server_context
 from mud.ops.staff import Staff
 from mud.reload import reload_world, with_overlay
 from mud.session import Session
@@ -140,8 +141,12 @@ class MudServer:
         self.spawn(forget_expired_every(min(60.0, self.settings.login_lockout),
                                         self.login_throttle.local))
         self.spawn(self._send_status())
+        try:
+            link_tls = link_server_context(self.settings)
+        except TlsSetupError as exc:
+            raise SystemExit(f"mud: {exc}") from exc
         await self.links.start(self.settings.link_path, self.settings.host,
-                               self.settings.link_port)
+                               self.settings.link_port, link_tls)
         if self.console_server is not None:
             await self.console_server.start()
 

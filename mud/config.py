@@ -19,6 +19,12 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
                   "the world's TCP port for gateways on other machines; unset: none"),
     "link_secret": ("MUD_LINK_SECRET", None, str,
                     "shared secret gateways prove to the world (needed with MUD_LINK_PORT)"),
+    "link_tls_cert": ("MUD_LINK_TLS_CERT", None, str,
+                      "TLS on the TCP link: the certificate (PEM) the world shows on "
+                      "MUD_LINK_PORT and gateways trust (it names the world's host); unset: "
+                      "no TLS"),
+    "link_tls_key": ("MUD_LINK_TLS_KEY", None, str,
+                     "the private key (PEM) of MUD_LINK_TLS_CERT, on the world only"),
     "host": ("MUD_HOST", "0.0.0.0", str, "address to listen on"),
     "telnet_port": ("MUD_TELNET_PORT", 4000, int, "telnet port"),
     "data_dir": ("MUD_DATA_DIR", "./var", str, "folder for the embedded database and logs"),
@@ -91,6 +97,8 @@ class Settings:
     world_address: str | None
     link_port: int | None
     link_secret: str | None
+    link_tls_cert: str | None
+    link_tls_key: str | None
     host: str
     telnet_port: int
     data_dir: str

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import ssl
 import time
 from collections import deque
 from collections.abc import Callable
@@ -201,7 +202,10 @@ class LinkServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._unix_path: Path | None = None
 
-    async def start(self, unix_path: Path | None, host: str, port: int | None) -> None:
+    async def start(self, unix_path: Path | None, host: str, port: int | None,
+                    tls: ssl.SSLContext | None = None) -> None:
+        """Listen on unix_path (mode 0600) and, if port is given, on TCP (over TLS when tls
+        is given)."""
         if unix_path is not None:
             _clear_socket_path(unix_path)  # the world lease says no other world uses it
             previous = os.umask(0o177)
@@ -216,9 +220,11 @@ class LinkServer:
             if not self.secret:
                 raise SystemExit("mud: MUD_LINK_PORT needs MUD_LINK_SECRET: gateways on other "
                                  "machines must prove they belong to this game")
-            server = await asyncio.start_server(self._serve, host, port, limit=1 << 24)
+            server = await asyncio.start_server(self._serve, host, port, limit=1 << 24,
+                                                ssl=tls)
             self._listeners.append(server)
-            log.info("event=link_listening host=%s port=%d", host, self.tcp_port)
+            log.info("event=link_listening host=%s port=%d tls=%s", host, self.tcp_port,
+                     tls is not None)
 
     @property
     def tcp_port(self) -> int | None:

@@ -24,6 +24,7 @@ import psutil
 import psycopg
 import pytest
 import pytest_asyncio
+import redis.asyncio as aioredis
 
 from mud.client import TelnetClient
 from tests.forkserver import Child, ForkServer
@@ -224,9 +225,9 @@ async def server_factory(make_database: Callable[[], str], tmp_path: Path, redis
         if gateway_for is not None:
             database_url = gateway_for.database_url
             kwargs["redis_prefix"] = gateway_for.redis_prefix
-            kwargs["extra_env"] = {**kwargs.get("extra_env", {}),  # type: ignore[dict-item]
-                                   "MUD_ROLE": "gateway",
-                                   "MUD_WORLD_ADDRESS": gateway_for.world_address}
+            kwargs["extra_env"] = {"MUD_ROLE": "gateway",
+                                   "MUD_WORLD_ADDRESS": gateway_for.world_address,
+                                   **kwargs.get("extra_env", {})}  # type: ignore[dict-item]
         server = ServerProcess(make_database() if database_url is None else database_url,
                                tmp_path / f"server{len(started)}.log", **kwargs)  # type: ignore[arg-type]
         started.append(server)
@@ -300,8 +301,25 @@ async def carrying(server: ServerProcess, *items: str) -> tuple[TelnetClient, st
                 "INSERT INTO character_inventory (character_id, item_id)"
                 " SELECT c.id, i FROM characters c, unnest(%s::text[]) AS i WHERE c.name = %s",
                 list(items), name.capitalize())
+    await cached_copy_dropped(server, name)
     client, _ = await rejoin(server, name)
     return client, name
+
+
+async def cached_copy_dropped(server: ServerProcess, name: str) -> None:
+    """Wait until the server has heard of a change made to name's character from outside the
+    game (a trigger notifies it) and dropped the character's cached copy (mud.cluster.cache):
+    a login before that would still find the copy from before the change."""
+    [(character_id,)] = await query(server.database_url,
+                                    "SELECT id FROM characters WHERE name = %s",
+                                    name.capitalize())
+    redis = aioredis.from_url(server.redis_url)
+    try:
+        async with asyncio.timeout(5):
+            while await redis.exists(f"{server.redis_prefix}:character:{character_id}"):
+                await asyncio.sleep(0.02)
+    finally:
+        await redis.aclose()
 
 
 async def query(url: str, sql: str, *params: object) -> list[tuple]:

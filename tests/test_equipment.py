@@ -11,7 +11,7 @@ from pathlib import Path
 
 from psycopg.types.json import Jsonb
 
-from tests.conftest import join, query, rejoin, wait_for_rows
+from tests.conftest import cached_copy_dropped, join, query, rejoin, wait_for_rows
 
 WORLD = Path(__file__).resolve().parent.parent / "world"
 Row = tuple[str, int, int | None, dict | None]  # item, quantity, slot, metadata
@@ -44,6 +44,7 @@ async def outfitted(server, *rows: Row, **stats: int):
         assert column in ("health", "mana", "stamina", "power", "speed", "spirit")
         await query(server.database_url, f"UPDATE characters SET {column} = %s WHERE name = %s",
                     value, name.capitalize())
+    await cached_copy_dropped(server, name)
     client, _ = await rejoin(server, name)
     return client, name.capitalize()
 

@@ -10,7 +10,15 @@ import asyncio
 import psycopg
 
 from mud.client import TelnetClient
-from tests.conftest import ServerProcess, carrying, join, query, rejoin, wait_for_rows
+from tests.conftest import (
+    ServerProcess,
+    cached_copy_dropped,
+    carrying,
+    join,
+    query,
+    rejoin,
+    wait_for_rows,
+)
 
 
 async def bond(client: TelnetClient, what: str, attribute: str) -> str:
@@ -63,6 +71,7 @@ async def test_find_bond_and_keep_essences_through_a_restart(server_factory) -> 
                 "INSERT INTO character_inventory (character_id, item_id) SELECT id, unnest("
                 "ARRAY['moon_essence', 'stone_essence']) FROM characters WHERE name = %s",
                 name.capitalize())
+    await cached_copy_dropped(server, name)
     client, _ = await rejoin(server, name)
 
     reply = await bond(client, "moon", "spirit")

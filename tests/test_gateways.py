@@ -37,6 +37,7 @@ import redis.asyncio as aioredis
 
 from mud.client import TelnetClient
 from mud.cluster.redis import EmbeddedRedis
+from mud.net.tls import make_self_signed
 from tests.conftest import (
     PASSWORD,
     ServerProcess,
@@ -409,6 +410,25 @@ async def refused_world(server: ServerProcess, log: Path) -> tuple[int, str, flo
     said = await asyncio.to_thread(lambda: log.with_suffix(".out").read_text()
                                    + log.read_text())
     return code, said, took
+
+
+async def test_a_gateway_on_another_machine_links_over_tls(server_factory, tmp_path: Path
+                                                        ) -> None:
+    cert, key = tmp_path / "link.pem", tmp_path / "link.key"
+    await make_self_signed(cert, key)  # names 127.0.0.1
+    link = {"MUD_LINK_SECRET": "s3cret", "MUD_LINK_TLS_CERT": str(cert)}
+    first = await server_factory(extra_env={**link, "MUD_LINK_PORT": "0",
+                                            "MUD_LINK_TLS_KEY": str(key)})
+    port = re.search(r"event=link_listening host=\S+ port=(\d+) tls=True", first.log_text())
+    assert port is not None, first.log_text()
+    second = await server_factory(gateway_for=first, extra_env={
+        **link, "MUD_WORLD_ADDRESS": f"127.0.0.1:{port[1]}"})
+    ann, _ = await join(first)
+    bob, bob_name = await join(second)
+    assert f"{bob_name.capitalize()} is here." in await ann.command("look")
+    await bob.command("say over tls")
+    assert f"{bob_name.capitalize()} says, 'over tls'" in await ann.read_until("over tls'")
+    assert "event=link_tls_failed" not in second.log_text()
 
 
 async def test_a_second_world_is_refused_also_after_redis_restarts(server_factory, own_redis,

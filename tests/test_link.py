@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import hmac
 import socket
+import ssl
 import struct
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,8 +16,10 @@ import msgpack
 import pytest
 import pytest_asyncio
 
+from mud.config import Settings
 from mud.link import protocol
 from mud.link.protocol import Link, LinkClosed, LinkRefused, accept, connect
+from mud.net.tls import TlsSetupError, link_client_context, link_server_context, make_self_signed
 
 Accepted = asyncio.Queue[Link | Exception]
 
@@ -163,3 +166,66 @@ async def test_a_peer_that_stops_reading_is_cut_off(world, monkeypatch) -> None:
     assert closed and link.closed, "the world went on queueing for a gateway that reads nothing"
     gateway.sock.close()
 
+
+
+# -- TLS on the TCP link ---------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def tls_world(tmp_path: Path) -> AsyncIterator[tuple[str, Path, Accepted]]:
+    """A world's TCP listener over TLS, set up from MUD_LINK_TLS_CERT and MUD_LINK_TLS_KEY (a
+    self-signed certificate naming 127.0.0.1); yields its address, the certificate, and what
+    each connection became."""
+    cert, key = tmp_path / "link.pem", tmp_path / "link.key"
+    await make_self_signed(cert, key)
+    settings = Settings.load(environ={"MUD_LINK_TLS_CERT": str(cert),
+                                      "MUD_LINK_TLS_KEY": str(key)})
+    accepted: Accepted = asyncio.Queue()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            accepted.put_nowait(await accept(reader, writer, "s3cret", "world-1"))
+        except LinkRefused as exc:
+            accepted.put_nowait(exc)
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0,
+                                        ssl=link_server_context(settings))
+    yield f"127.0.0.1:{server.sockets[0].getsockname()[1]}", cert, accepted
+    server.close()
+
+
+def trusting(cert: Path) -> ssl.SSLContext | None:
+    """A gateway's TLS, from its MUD_LINK_TLS_CERT."""
+    return link_client_context(Settings.load(environ={"MUD_LINK_TLS_CERT": str(cert)}))
+
+
+async def test_over_tls_a_gateway_that_trusts_the_worlds_certificate_links(tls_world) -> None:
+    address, cert, accepted = tls_world
+    gateway, world_id = await connect(address, "s3cret", "gateway-a", trusting(cert))
+    link = await asyncio.wait_for(accepted.get(), 5)
+    assert isinstance(link, Link) and world_id == "world-1"
+    gateway.send("input", 7, "say héllo")
+    assert await link.receive() == [["input", 7, "say héllo"]]
+    link.send("out", 7, "You say, 'héllo'", "> ", None)
+    assert await gateway.receive() == [["out", 7, "You say, 'héllo'", "> ", None]]
+    gateway.close()
+
+
+async def test_over_tls_another_certificate_or_none_gets_no_link(tls_world, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    address, _, accepted = tls_world
+    other, other_key = tmp_path / "other.pem", tmp_path / "other.key"
+    await make_self_signed(other, other_key)
+    with pytest.raises(ssl.SSLCertVerificationError, match="certificate verify failed"):
+        await connect(address, "s3cret", "gateway-b", trusting(other))
+    monkeypatch.setattr(protocol, "HANDSHAKE_TIMEOUT", 0.5)
+    with pytest.raises(ConnectionError, match="handshake failed"):  # plain text to a TLS port
+        await connect(address, "s3cret", "gateway-c")
+    assert accepted.empty()
+
+
+def test_a_world_with_a_link_certificate_but_no_key_says_what_is_missing(tmp_path) -> None:
+    settings = Settings.load(environ={"MUD_LINK_TLS_CERT": str(tmp_path / "link.pem")})
+    with pytest.raises(TlsSetupError, match="MUD_LINK_TLS_KEY is not"):
+        link_server_context(settings)
+    assert link_server_context(Settings.load(environ={})) is None

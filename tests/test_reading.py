@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest_asyncio
 
 from mud.client import Options, TelnetClient
-from tests.conftest import PASSWORD, ServerProcess, new_name, query
+from tests.conftest import PASSWORD, ServerProcess, cached_copy_dropped, new_name, query
 
 MORE = r"\[more (\d+)/(\d+): Enter for more, q to stop\] "
 Window = Callable[..., Awaitable[tuple[TelnetClient, str]]]
@@ -111,6 +111,7 @@ async def test_abilities_read_well_narrow_and_wide(window: Window, server: Serve
     await query(server.database_url,
                 "INSERT INTO character_inventory (character_id, item_id)"
                 " SELECT id, 'ember_essence' FROM characters WHERE name = %s", name.capitalize())
+    await cached_copy_dropped(server, name)
     client, _ = await window(40, name=name)
     await client.command("bond ember to power")
     assert "ember" in await client.command("yes")

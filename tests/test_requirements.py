@@ -21,7 +21,7 @@ from mud.game.fighting import engage
 from mud.game.model import Character
 from mud.game.state import Game
 from mud.world.loader import World, load_world
-from tests.conftest import ServerProcess, join, query, rejoin
+from tests.conftest import ServerProcess, cached_copy_dropped, join, query, rejoin
 
 WORLD = Path(__file__).resolve().parent.parent / "world"
 MOVEMENT = {"north", "south", "east", "west", "up", "down", "go"}
@@ -257,6 +257,7 @@ async def test_a_frozen_player_is_told_so_and_may_only_quit(drill: ServerProcess
     await client.quit()
     await query(drill.database_url, "UPDATE characters SET frozen = true WHERE name = %s",
                 name.capitalize())
+    await cached_copy_dropped(drill, name)
     client, _ = await rejoin(drill, name)
     for line in ("look", "say hello", "gate", "qu"):
         assert reply(await client.command(line)) == FROZEN, line

@@ -156,11 +156,11 @@ class WorldLease:
         """Extend the lease, or take it back when Redis lost it; a lease another holder has is
         a conflict (logged, on_lost told once per loss). KEPT, RETAKEN, the other holder, or
         None (Redis away)."""
-        answer = await self.link.call(
+        answers = await self.link.call(
             lambda r: r.eval(KEEP, 1, self.key, self.holder, self.ttl_ms), None)
-        if answer is None:  # Redis away: taken back when it returns
+        if answers is None:  # Redis away: taken back when it returns
             return None
-        outcome = answer.decode()
+        outcome = answers[0].decode()
         if outcome in (KEPT, RETAKEN):
             if outcome == RETAKEN:
                 log.warning("event=world_lease_retaken key=%s holder=%s", self.key,

@@ -9,6 +9,7 @@ import asyncio
 import itertools
 import logging
 import signal
+import ssl
 import time
 from collections import Counter
 from typing import Any
@@ -27,7 +28,7 @@ from mud.link.protocol import Link, LinkClosed, LinkRefused, connect
 from mud.monitor import open_fds, quiet_collector, rss_kib
 from mud.net import mssp
 from mud.net.telnet import TelnetConnection, start_listener
-from mud.net.tls import TlsSetupError, server_context
+from mud.net.tls import TlsSetupError, link_client_context, server_context
 from mud.ops.bans import refresh_every
 from mud.ops.staff import Gatekeeper
 from mud.ops.wizlock import Wizlock
@@ -76,6 +77,7 @@ class Gateway:
         self._listener: asyncio.Server | None = None
         self._tls_listener: asyncio.Server | None = None
         self.link: Link | None = None
+        self._link_tls: ssl.SSLContext | None = None  # TLS to a world on TCP (start)
         self.world_id: str | None = None
         self.world_figures: dict[str, Any] = {}
         self.rebooting = False  # the world said it is rebooting: its link going is expected
@@ -92,6 +94,10 @@ class Gateway:
 
     async def start(self) -> None:
         quiet_collector()
+        try:
+            self._link_tls = link_client_context(self.settings)
+        except TlsSetupError as exc:
+            raise SystemExit(f"mud: {exc}") from exc
         await self.bans.refresh()
         await self.refusals.wizlock.load()
         self.bus.start(heartbeat=False)
@@ -259,10 +265,18 @@ class Gateway:
         while True:
             try:
                 link, world_id = await connect(self.world_address,
-                                               self.settings.link_secret or "", name)
+                                               self.settings.link_secret or "", name,
+                                               self._link_tls)
             except LinkRefused as exc:
                 log.error("event=link_refused world=%s reason=%r", self.world_address,
                           str(exc))
+                await asyncio.sleep(5.0)
+                continue
+            except ssl.SSLError as exc:
+                log.error("event=link_tls_failed world=%s error=%r hint=%r", self.world_address,
+                          str(exc), "MUD_LINK_TLS_CERT must be the world's certificate (or "
+                          "the authority that signed it) and name the host of "
+                          "MUD_WORLD_ADDRESS")
                 await asyncio.sleep(5.0)
                 continue
             except OSError as exc:

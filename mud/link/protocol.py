@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import logging
 import os
+import ssl
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -195,16 +196,19 @@ async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sec
     return link
 
 
-async def connect(address: str, secret: str, name: str) -> tuple[Link, str]:
-    """The gateway's side: open address (a Unix socket path, or host:port), answer the
-    challenge. Returns the link and the world's id. Raises OSError when nothing listens there
-    or the handshake breaks off, LinkRefused when the world refuses."""
+async def connect(address: str, secret: str, name: str, tls: ssl.SSLContext | None = None
+                  ) -> tuple[Link, str]:
+    """The gateway's side: open address (a Unix socket path, or host:port, over TLS when tls
+    is given), answer the challenge. Returns the link and the world's id. Raises OSError when
+    nothing listens there, TLS fails (ssl.SSLError) or the handshake breaks off, LinkRefused
+    when the world refuses."""
     if not is_tcp(address):
         reader, writer = await asyncio.open_unix_connection(address, limit=MAX_FRAME)
     else:
         host, _, port = address.rpartition(":")
-        reader, writer = await asyncio.open_connection(host.strip("[]"), int(port),
-                                                       limit=MAX_FRAME)
+        async with asyncio.timeout(HANDSHAKE_TIMEOUT):
+            reader, writer = await asyncio.open_connection(host.strip("[]"), int(port),
+                                                           limit=MAX_FRAME, ssl=tls)
     link = Link(reader, writer, address)
     try:
         async with asyncio.timeout(HANDSHAKE_TIMEOUT):

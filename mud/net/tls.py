@@ -30,7 +30,7 @@ async def make_self_signed(cert: Path, key: Path) -> None:
                             "and MUD_TLS_KEY, or install the openssl tool to make one.")
     cert.parent.mkdir(parents=True, exist_ok=True)
     host = socket.gethostname()
-    tmp_cert, tmp_key = cert.with_suffix(".tmp"), key.with_suffix(".tmp")
+    tmp_cert, tmp_key = cert.with_name(cert.name + ".tmp"), key.with_name(key.name + ".tmp")
     proc = await asyncio.create_subprocess_exec(
         openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
         "-nodes", "-days", str(CERT_DAYS), "-subj", f"/CN={host}",
@@ -44,6 +44,34 @@ async def make_self_signed(cert: Path, key: Path) -> None:
     tmp_key.replace(key)
     tmp_cert.replace(cert)
     log.info("event=tls_certificate_made cert=%s host=%s", cert, host)
+
+
+def link_server_context(settings: Settings) -> ssl.SSLContext | None:
+    """The world's TLS for its TCP link port (MUD_LINK_TLS_CERT and MUD_LINK_TLS_KEY), or None."""
+    if not settings.link_tls_cert:
+        return None
+    if not settings.link_tls_key:
+        raise TlsSetupError("MUD_LINK_TLS_CERT is set but MUD_LINK_TLS_KEY is not: the world "
+                            "needs the certificate's private key to serve the link over TLS.")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(settings.link_tls_cert, settings.link_tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise TlsSetupError(f"cannot load the link's TLS certificate {settings.link_tls_cert} "
+                            f"and key {settings.link_tls_key}: {exc}") from exc
+    return context
+
+
+def link_client_context(settings: Settings) -> ssl.SSLContext | None:
+    """A gateway's TLS to a world on TCP: it trusts MUD_LINK_TLS_CERT (the world's certificate
+    or the authority that signed it) and checks that it names the world's host; None: no TLS."""
+    if not settings.link_tls_cert:
+        return None
+    try:
+        return ssl.create_default_context(cafile=settings.link_tls_cert)
+    except (OSError, ssl.SSLError) as exc:
+        raise TlsSetupError(f"cannot load the link's TLS certificate {settings.link_tls_cert}: "
+                            f"{exc}") from exc
 
 
 async def server_context(settings: Settings) -> ssl.SSLContext:
