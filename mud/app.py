@@ -161,7 +161,8 @@ class MudServer:
         if info.get("rebooted"):
             self.returning.coming()
         session = Session(self, conn, Account(uuid.UUID(account["id"]), str(account["username"]),
-                                              "", str(account["role"])))
+                                              "", str(account["role"])),
+                          at_prompt=bool(info.get("at_prompt")))
         self.sessions.add(session)
         task = self.spawn(session.run(uuid.UUID(info["character"]), bool(info.get("created")),
                                       bool(info.get("rebooted"))))

@@ -52,7 +52,10 @@ class Disconnected(BaseException):
 
 
 class Session:
-    def __init__(self, server: Host, conn: RemoteConnection, account: Account) -> None:
+    def __init__(self, server: Host, conn: RemoteConnection, account: Account, *,
+                 at_prompt: bool = False) -> None:
+        """at_prompt: the client shows a prompt already (a previous world's, after a reboot):
+        the first output then begins on a new line."""
         self.server = server
         self.conn = conn
         self._loop = asyncio.get_running_loop()  # kept: looking it up is a getpid() call
@@ -73,7 +76,7 @@ class Session:
         self.last_input = self.connected_at
         self._out: list[str] = []
         self._flush_pending = False
-        self._at_prompt = False
+        self._at_prompt = at_prompt
         self._asking: str | None = None  # the prompt of a question waiting for its answer
         self._pages: list[str] = []  # what page() has still to show, a screen each
         self._page_count = 0

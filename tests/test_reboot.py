@@ -192,6 +192,8 @@ def assert_told_and_answered(players: list[Player]) -> None:
     for player in players:
         # told once that the world is rebooting, then once that it is back
         assert len(re.findall(REBOOTING, player.before_back)) == 1, player.before_back
+        # on a line of its own, not after the prompt the client was showing
+        assert re.search(r"\n" + re.escape(BACK), player.before_back), player.before_back[-200:]
         assert BACK not in player.answers
         assert "You say" not in player.before_back, "a waiting line ran before the world was back"
         # each waiting line answered once, in the order typed (read_back_and_answers read them

@@ -186,7 +186,8 @@ class GatewaySession:
                         "role": account.role},
             "character": str(self.character_id), "created": self.created and not self.played,
             "rebooted": self.played, "address": self.conn.address, "host": self.conn.host,
-            "caps": self.conn.terminal.to_dict(), "gmcp": self.conn.gmcp}]
+            "caps": self.conn.terminal.to_dict(), "gmcp": self.conn.gmcp,
+            "at_prompt": self.at_prompt}]
 
     # -- from the world -------------------------------------------------------------------------
 
