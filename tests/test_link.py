@@ -9,7 +9,7 @@ import hmac
 import socket
 import ssl
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import msgpack
@@ -24,11 +24,10 @@ from mud.net.tls import TlsSetupError, link_client_context, link_server_context,
 Accepted = asyncio.Queue[Link | Exception]
 
 
-@pytest_asyncio.fixture
-async def world(tmp_path: Path) -> AsyncIterator[tuple[str, Accepted]]:
-    """A world's listener on a Unix socket with the secret 's3cret'; what each connection
-    became (a link, or why it was refused) is put on the queue."""
-    accepted: Accepted = asyncio.Queue()
+def accepting(accepted: Accepted) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter],
+                                            Awaitable[None]]:
+    """A world's side of each connection, with the secret 's3cret': what the connection became
+    (a link, or why it was refused) is put on accepted."""
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -36,8 +35,17 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[str, Accepted]]:
         except LinkRefused as exc:
             accepted.put_nowait(exc)
 
+    return serve
+
+
+@pytest_asyncio.fixture
+async def world(tmp_path: Path) -> AsyncIterator[tuple[str, Accepted]]:
+    """A world's listener on a Unix socket with the secret 's3cret'; what each connection
+    became (a link, or why it was refused) is put on the queue."""
+    accepted: Accepted = asyncio.Queue()
+
     path = str(tmp_path / "link.sock")
-    server = await asyncio.start_unix_server(serve, path=path)
+    server = await asyncio.start_unix_server(accepting(accepted), path=path)
     yield path, accepted
     server.close()
 
@@ -182,13 +190,7 @@ async def tls_world(tmp_path: Path) -> AsyncIterator[tuple[str, Path, Accepted]]
                                       "MUD_LINK_TLS_KEY": str(key)})
     accepted: Accepted = asyncio.Queue()
 
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            accepted.put_nowait(await accept(reader, writer, "s3cret", "world-1"))
-        except LinkRefused as exc:
-            accepted.put_nowait(exc)
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0,
+    server = await asyncio.start_server(accepting(accepted), "127.0.0.1", 0,
                                         ssl=link_server_context(settings))
     yield f"127.0.0.1:{server.sockets[0].getsockname()[1]}", cert, accepted
     server.close()
