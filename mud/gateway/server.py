@@ -305,7 +305,8 @@ class Gateway:
                 for message in await link.receive():
                     self._dispatch(message)
         except LinkClosed as exc:
-            log.log(logging.INFO if self.stopping.is_set() else logging.WARNING,
+            expected = self.stopping.is_set() or self.rebooting
+            log.log(logging.INFO if expected else logging.WARNING,
                     "event=world_unlinked world=%s reason=%r rebooting=%s stopping=%s",
                     self.world_address, str(exc), self.rebooting, self.stopping.is_set())
         finally:
