@@ -116,11 +116,15 @@ class ConsoleServer:
         log.info("event=console_connected %s", peer)
         try:
             while line := await reader.readline():
-                writer.write(encode((await self._answer(line)).reply()))
+                answer = encode((await self._answer(line)).reply())
+                if writer.is_closing():  # the operator went away meanwhile
+                    break
+                writer.write(answer)
                 await writer.drain()
         except ValueError:  # a line longer than MAX_LINE
-            writer.write(encode(Result(False, f"A request is at most {MAX_LINE} bytes; "
-                                              "closing.").reply()))
+            if not writer.is_closing():
+                writer.write(encode(Result(False, f"A request is at most {MAX_LINE} bytes; "
+                                                  "closing.").reply()))
         except ConnectionError:
             pass
         finally:

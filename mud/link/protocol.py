@@ -98,6 +98,8 @@ class Link:
         except (TypeError, ValueError):  # a value msgpack cannot hold: lose that message only
             body = self._pack_each(batch)
         transport = self._writer.transport
+        if transport.is_closing():  # the peer is gone (uvloop raises on a write now)
+            return
         if transport.get_write_buffer_size() > MAX_BUFFERED:
             log.warning("event=link_peer_too_slow peer=%s buffered=%d", self.peer,
                         transport.get_write_buffer_size())
