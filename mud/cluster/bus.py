@@ -94,13 +94,20 @@ class Bus:
     def _dispatch(self, raw: bytes) -> None:
         try:
             message = json.loads(raw)
-            kind = message["kind"]
-        except (ValueError, KeyError, TypeError):
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or "kind" not in message:
             log.warning("event=bus_bad_message size=%d", len(raw))
             return
         if message.get("from") == self.process_id and not message.get("loopback"):
             return  # a process delivers its own messages locally when it sends them
-        handler = self.handlers.get(kind)
+        self.deliver(message)
+
+    def deliver(self, message: dict[str, Any]) -> None:
+        """Hand a message to its handler: one read from Redis, or one that came over the
+        world's link. A failing handler is logged; the next message goes on."""
+        kind = message.get("kind")
+        handler = self.handlers.get(str(kind))
         if handler is None:
             return
         try:
@@ -118,12 +125,6 @@ class Bus:
         if self.to_gateways is not None:
             self.to_gateways(kind, {"kind": kind, **data})
         return self.publish(kind, **data)
-
-    def deliver(self, message: dict[str, Any]) -> None:
-        """A message that came over the world's link rather than through Redis."""
-        handler = self.handlers.get(str(message.get("kind")))
-        if handler is not None:
-            handler(message)
 
     async def publish(self, kind: str, to: str | None = None, **data: Any) -> bool:
         """Send a message to every process (or to the process `to`); False if Redis is away."""
