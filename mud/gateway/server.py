@@ -12,6 +12,7 @@ import signal
 import ssl
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
@@ -48,6 +49,19 @@ LOST = ("The world has stopped unexpectedly; it is being restarted and you stay 
         "What you type meanwhile waits.")
 FULL = f"Only {QUEUED_LINES} lines wait for the world; that one was dropped."
 
+
+# the world's messages about one connection (its id first): what the gateway does with the
+# session, given the fields after the id
+_TO_SESSION: dict[str, Callable[[GatewaySession, list[Any]], None]] = {
+    "out": lambda session, fields: session.show(fields[0], fields[1], fields[2]),
+    "gmcp": lambda session, fields: session.conn.send_gmcp(fields[0], fields[1]),
+    "echo": lambda session, fields: session.conn.echo(bool(fields[0])),
+    "close": lambda session, fields: session.closed_by_world(),
+    "mark": lambda session, fields: session.answer_marks(),
+    # lines a rebooting world did not run: first in line
+    "unread": lambda session, fields: session.waiting.extendleft(
+        reversed([str(line) for line in fields[0]])),
+}
 
 class Gateway:
     def __init__(self, settings: Settings, pool: AsyncConnectionPool, redis: RedisLink,
@@ -324,30 +338,11 @@ class Gateway:
     def _dispatch(self, message: list[Any]) -> None:
         kind, args = message[0], message[1:]
         try:
-            if kind == "out":
+            to_session = _TO_SESSION.get(kind)
+            if to_session is not None:
                 session = self.sessions.get(args[0])
-                if session is not None:
-                    session.show(args[1], args[2], args[3])
-            elif kind == "gmcp":
-                session = self.sessions.get(args[0])
-                if session is not None:
-                    session.conn.send_gmcp(args[1], args[2])
-            elif kind == "echo":
-                session = self.sessions.get(args[0])
-                if session is not None:
-                    session.conn.echo(bool(args[1]))
-            elif kind == "close":
-                session = self.sessions.get(args[0])
-                if session is not None:
-                    session.closed_by_world()
-            elif kind == "mark":
-                session = self.sessions.get(args[0])
-                if session is not None:
-                    session.answer_marks()
-            elif kind == "unread":  # lines a rebooting world did not run: first in line
-                session = self.sessions.get(args[0])
-                if session is not None:
-                    session.waiting.extendleft(reversed([str(line) for line in args[1]]))
+                if session is not None:  # else the connection has closed meanwhile
+                    to_session(session, args[1:])
             elif kind == "shutdown":
                 self.world_shut_down = True
             elif kind == "status":
