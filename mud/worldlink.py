@@ -122,6 +122,18 @@ class RemoteConnection:
             self._put(None)
 
 
+# a gateway's messages about one connection (its id first): what the world does with it, given
+# the fields after the id
+_TO_CONNECTION: dict[str, Callable[[RemoteConnection, list[Any]], None]] = {
+    "input": lambda conn, fields: conn.feed(str(fields[0])),
+    "caps": lambda conn, fields: conn.update(fields[0], bool(fields[1])),
+    "gmcp": lambda conn, fields: conn.received_gmcp(str(fields[0]), fields[1]),
+    # the gateway's own word to the player (a limit, say)
+    "tell": lambda conn, fields: conn.told(str(fields[0])) if conn.told else None,
+    # the gateway ends it (a flood): after the output so far
+    "hangup": lambda conn, fields: conn.hung_up(str(fields[0])) if conn.hung_up else None,
+}
+
 class Return:
     """Players coming back after a reboot: each one's waiting lines run once everyone attached
     with it is back in the world (a `give` to another player finds them there), or after
@@ -264,10 +276,11 @@ class LinkServer:
     def _dispatch(self, peer: GatewayPeer, message: list[Any]) -> None:
         kind, args = message[0], message[1:]
         try:
-            if kind == "input":
+            to_connection = _TO_CONNECTION.get(kind)
+            if to_connection is not None:
                 conn = peer.connections.get(args[0])
-                if conn is not None:
-                    conn.feed(str(args[1]))
+                if conn is not None:  # else it has been detached meanwhile
+                    to_connection(conn, args[1:])
             elif kind == "attach":
                 conn = RemoteConnection(peer, int(args[0]), args[1])
                 previous = peer.connections.pop(conn.id, None)
@@ -281,22 +294,6 @@ class LinkServer:
                 conn = peer.connections.pop(args[0], None)
                 if conn is not None:
                     conn.lost()
-            elif kind == "tell":  # the gateway's own word to the player (a limit, say)
-                conn = peer.connections.get(args[0])
-                if conn is not None and conn.told is not None:
-                    conn.told(str(args[1]))
-            elif kind == "hangup":  # the gateway ends it (a flood): after the output so far
-                conn = peer.connections.get(args[0])
-                if conn is not None and conn.hung_up is not None:
-                    conn.hung_up(str(args[1]))
-            elif kind == "caps":
-                conn = peer.connections.get(args[0])
-                if conn is not None:
-                    conn.update(args[1], bool(args[2]))
-            elif kind == "gmcp":
-                conn = peer.connections.get(args[0])
-                if conn is not None:
-                    conn.received_gmcp(str(args[1]), args[2])
             elif kind == "figures":
                 peer.figures = dict(args[0])
             elif kind == "console":
