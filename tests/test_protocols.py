@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import ssl
 import time
 import zlib
@@ -26,9 +27,11 @@ from mud.client import (
     SGA,
     TTYPE,
     WILL,
+    WONT,
     Options,
     TelnetClient,
 )
+from mud.net.telnet import GuardedTelnetServer
 from mud.net.terminal import Colours, Mtts, Terminal, parse_mtts
 from tests.conftest import PASSWORD, ServerProcess, new_name
 from tests.test_wizard import with_role
@@ -101,6 +104,41 @@ async def test_a_bare_socket_gets_no_go_ahead(server: ServerProcess) -> None:
     assert bytes([IAC, GA]) not in received and bytes([IAC, 239]) not in received
     assert b"Goodbye" in received
     writer.close()
+
+
+def test_telnet_commands_sent_with_the_connect_settle_negotiation_once() -> None:
+    """On uvloop (the server's loop) a connection's first bytes are read before the negotiation
+    connection_made scheduled has begun. A client whose first packet refuses TTYPE settles
+    negotiation there; neither the first scheduled check nor the final one at connect_maxwait may
+    settle it again (that raised InvalidStateError in the loop's exception handler)."""
+    uvloop = pytest.importorskip("uvloop")
+    errors: list[str] = []
+    shells: list[bool] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _loop, context: errors.append(context["message"]
+                                   + ": " + repr(context.get("exception"))))
+        listener = socket.create_server(("127.0.0.1", 0))
+        client = socket.create_connection(listener.getsockname())
+        client.sendall(bytes([IAC, WONT, TTYPE]))  # there before the server reads
+        accepted, _ = listener.accept()
+
+        async def shell(_reader: object, _writer: object) -> None:
+            shells.append(True)
+
+        protocol = GuardedTelnetServer(shell=shell, encoding=False, force_binary=True,
+                                       line_mode=True, connect_maxwait=0.2,
+                                       bytes_per_second=1000.0, mssp=dict)
+        transport, _ = await loop.connect_accepted_socket(lambda: protocol, accepted)
+        await asyncio.sleep(0.5)  # past connect_maxwait: the final check has had its turn
+        transport.close()
+        client.close()
+        listener.close()
+
+    uvloop.run(scenario())
+    assert errors == []
+    assert shells == [True]
 
 
 async def test_a_mud_client_is_offered_the_mud_options(open_client: Opener) -> None:

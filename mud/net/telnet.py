@@ -169,6 +169,14 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
         assert self.writer is not None
         self.writer.always_dont.add(MCCP3_COMPRESS)  # broken server side in telnetlib3 5.0
 
+    def _check_negotiation_timer(self) -> None:
+        """telnetlib3's check, made once negotiation is settled only as a no-op. uvloop reads a new
+        connection before it runs what connection_made scheduled (begin_negotiation), so a client's
+        first telnet commands can settle negotiation before the first check is even scheduled; that
+        check, or its final one at connect_maxwait, must not settle it a second time."""
+        if not self._waiter_connected.done():
+            super()._check_negotiation_timer()
+
     def begin_advanced_negotiation(self) -> None:
         """The offers made once the client has shown it speaks telnet. MSSP is not among them:
         clients that ignore it would hold the login back (see offer_late). Nor are SGA and
