@@ -62,7 +62,8 @@ def every_field_filled(account_id: Any, created: Character) -> Character:
         "rank": "iron", "power": 31, "speed": 32, "spirit": 33, "recovery": 34,
         "room_id": "market_street", "health": 301, "mana": 302, "stamina": 303,
         "inventory_expansion": 2, "weak_until": 1_900_000_000.25, "frozen": True,
-        "prompt": "%h hp [%r]> ", "colour": False,
+        "prompt": "%h hp [%r]> ", "colour": False, "title": "the Tireless",
+        "afk": "back soon", "ignoring": ("bob", "carol"),
         "essences": [essence, other],
         "abilities": filled(Ability, [
             {"id": new_id(), "essence_id": essence.id, "ability_name": "Fire Bolt",

@@ -58,6 +58,35 @@ async def test_prompt_and_colour_are_kept_through_the_cache_and_a_restart(server
     assert "turned off by you" in await client.command("color")
 
 
+async def test_title_away_message_and_ignore_list_are_kept_through_a_restart(server_factory
+                                                                           ) -> None:
+    server = await server_factory()
+    client, name = await join(server)
+    other, other_name = await join(server)
+    assert f"You now ignore {other_name.capitalize()}." in await client.command(
+        f"ignore {other_name}")
+    await client.command("title the Patient")
+    await other.command("chat can anyone hear me?")
+    await other.command("say hello there")
+    heard = await client.command("look")
+    assert "can anyone hear me" not in heard and "hello there" not in heard
+    await client.command("afk brewing tea")
+    assert f"{name.capitalize()} the Patient (away)" in await other.command("who")
+    await client.quit()
+    assert await query(server.database_url, "SELECT title, afk, ignoring FROM characters"
+                       " WHERE name = %s", name.capitalize()) == [
+        ("the Patient", "brewing tea", [other_name.lower()])]
+    await other.quit()
+    assert await server.stop() == 0
+
+    again = await server_factory(server.database_url, redis_prefix=server.redis_prefix + "x")
+    client, _ = await rejoin(again, name)  # from PostgreSQL: the Redis cache is another
+    assert "source=database" in again.log_text().rsplit("event=character_loaded", 1)[-1]
+    listed = await client.command("ignore")
+    assert "You are back." in listed and f"You ignore {other_name.capitalize()}." in listed
+    assert "Your title: the Patient" in await client.command("title")
+
+
 @pytest.mark.parametrize("redis", ["embedded", "external"])
 async def test_channel_history_survives_a_restart_with_an_empty_redis(
         server_factory, tmp_path, redis: str) -> None:

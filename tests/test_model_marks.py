@@ -158,6 +158,8 @@ def another_value(ch: Character, attr: str, value: Any) -> Any:
             return f"{value}_new"
         case dict():
             return {**value, "new": True}
+        case tuple():
+            return (*value, "new")
         case datetime():
             return value + timedelta(days=1, microseconds=1)
     raise TypeError(f"{attr}: no other value known for {value!r}")

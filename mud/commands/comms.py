@@ -1,5 +1,6 @@
-"""Talking: say, emote, tell and reply (to anyone in any process of the game), and the
-channels everyone hears: chat, ooc, newbie."""
+"""Talking: say, emote, whisper, shout, tell and reply, and the channels everyone hears: chat,
+ooc, newbie. What a player says of themselves (title, afk) and whom they do not want to read
+(ignore)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ def say(ctx: Context) -> None:
         ctx.send("Say what?")
         return
     ctx.send(f"You say, '{ctx.args}'")
-    ctx.game.tell_room(ctx.room, f"{ctx.ch.name} says, '{ctx.args}'", exclude=[ctx.ch])
+    ctx.game.tell_room(ctx.room, f"{ctx.ch.name} says, '{ctx.args}'", exclude=[ctx.ch],
+                       speaker=ctx.ch)
 
 
 @command("emote", ":", category="communication")
@@ -24,7 +26,8 @@ def emote(ctx: Context) -> None:
     if not ctx.args:
         ctx.send("Emote what?")
         return
-    ctx.game.tell_room(ctx.room, f"{ctx.ch.name} {ctx.args}")
+    ctx.send(f"{ctx.ch.name} {ctx.args}")
+    ctx.game.tell_room(ctx.room, f"{ctx.ch.name} {ctx.args}", exclude=[ctx.ch], speaker=ctx.ch)
 
 
 @command("tell", category="communication")
@@ -60,9 +63,14 @@ async def _tell(ctx: Context, name: str, message: str) -> None:
         if session is None:
             ctx.send(f"{target.name} is link-dead and cannot hear you.")
             return
+        if target.ignores(ctx.ch.name):
+            ctx.send(f"{target.name} is ignoring you.")
+            return
         session.send(f"{ctx.ch.name} tells you, '{message}'")
         session.reply_to = ctx.ch.name  # type: ignore[attr-defined]
         ctx.send(f"You tell {target.name}, '{message}'")
+        if target.afk is not None:
+            ctx.send(f"{target.name} is away: {target.afk}")
         return
     ctx.send(f"No one called '{name[:20]}' is playing.")
 
@@ -82,7 +90,9 @@ def deliver_channel(game: Game, channel: str, speaker: str, text: str) -> None:
     """A channel line to every player listening to it (and to GMCP's Comm.Channel)."""
     line = channel_line(channel, speaker, text)
     for session in list(game.players.values()):
-        if channel not in getattr(session, "channels_off", ()):
+        listener = session.character
+        if channel not in getattr(session, "channels_off", ()) and not (
+                listener is not None and listener.ignores(speaker)):
             session.send(line)
             session.gmcp.channel(channel, speaker, text)  # type: ignore[attr-defined]
 
@@ -154,3 +164,130 @@ async def finger(ctx: Context) -> None:
         return
     essences = ", ".join(e.essence_type for e in ch.essences) or "none"
     ctx.send(f"{ch.name}, {ch.rank} rank, is not playing now. Essences: {essences}.")
+
+
+@command("whisper", category="communication")
+def whisper(ctx: Context) -> None:
+    """Say something to one person in the room; the others see only that you whispered.
+
+    Usage: whisper <name> <message>
+    """
+    name, _, message = ctx.args.partition(" ")
+    message = message.strip()
+    if not name or not message:
+        ctx.send("Usage: whisper <name> <message>")
+        return
+    room = ctx.room
+    target = next((c for c in room.occupants if c.name.lower() == name.lower()
+                   and c is not ctx.ch and ctx.game.sees(ctx.ch, c)), None)
+    if target is None:
+        ctx.send(f"There is no one called '{name[:20]}' here.")
+        return
+    ctx.send(f"You whisper to {target.name}, '{message}'")
+    if not target.ignores(ctx.ch.name):
+        ctx.game.tell(target, f"{ctx.ch.name} whispers to you, '{message}'")
+    ctx.game.tell_room(room, f"{ctx.ch.name} whispers something to {target.name}.",
+                       exclude=[ctx.ch, target], actor=ctx.ch, speaker=ctx.ch)
+
+
+@command("shout", "yell", category="communication")
+def shout(ctx: Context) -> None:
+    """Shout to everyone in this part of the world (the zone you are in).
+
+    Usage: shout <message>
+    """
+    if not ctx.args:
+        ctx.send("Shout what?")
+        return
+    game, zone = ctx.game, ctx.room.template.zone
+    ctx.send(f"You shout, '{ctx.args}'")
+    line = f"{ctx.ch.name} shouts, '{ctx.args}'"
+    for other in game.present():
+        if (other is not ctx.ch and game.room_of(other).template.zone == zone
+                and not other.ignores(ctx.ch.name)):
+            game.tell(other, line)
+
+
+IGNORE_MAX = 50  # names one character may ignore
+
+
+@command("ignore", category="communication")
+async def ignore(ctx: Context) -> None:
+    """Stop reading what someone says, or list whom you ignore.
+
+    Their says, emotes, whispers, shouts, tells, channel lines and socials are not shown to you.
+    The same again stops ignoring them. The list is kept with your character.
+
+    Usage: ignore      ignore <name>
+    """
+    ch = ctx.ch
+    if not ctx.args:
+        ctx.send("You ignore " + (", ".join(n.capitalize() for n in ch.ignoring) + "."
+                                  if ch.ignoring else "no one."))
+        return
+    name = ctx.args.split()[0].lower()
+    if name in ch.ignoring:
+        ch.ignoring = tuple(n for n in ch.ignoring if n != name)
+        ctx.send(f"You no longer ignore {name.capitalize()}.")
+        return
+    if name == ch.name.lower():
+        ctx.send("You cannot ignore yourself.")
+        return
+    if not name.isalpha() or (ctx.game.find_online(name) is None
+                              and await ctx.server.characters.id_of(name) is None):
+        ctx.send(f"There is no character called '{name[:20]}'.")
+        return
+    if len(ch.ignoring) >= IGNORE_MAX:
+        ctx.send(f"You already ignore {IGNORE_MAX} characters. Stop ignoring one first.")
+        return
+    ch.ignoring = (*ch.ignoring, name)
+    ctx.send(f"You now ignore {name.capitalize()}. Type 'ignore {name}' again to stop.")
+
+
+AFK_MAX = 80  # characters of an away message
+TITLE_MAX = 40
+
+
+def _one_line(text: str, limit: int) -> str | None:
+    """text as a short, plain line, or None when it is too long."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else None
+
+
+@command("afk", "away", category="communication")
+def afk(ctx: Context) -> None:
+    """Mark yourself away from the keyboard.
+
+    `who` shows it, and whoever tells you something reads your message. Your next command
+    marks you back.
+
+    Usage: afk [message]
+    """
+    message = _one_line(ctx.args, AFK_MAX) if ctx.args else "away from keyboard"
+    if message is None:
+        ctx.send(f"An away message is at most {AFK_MAX} characters.")
+        return
+    ctx.ch.afk = message
+    ctx.send(f"You are away: {message}")
+
+
+@command("title", category="communication")
+def title(ctx: Context) -> None:
+    """Set the title `who` shows after your name.
+
+    Usage: title      title the Wanderer      title clear
+    """
+    ch = ctx.ch
+    if not ctx.args:
+        ctx.send(f"Your title: {ch.title}" if ch.title else "You have no title.")
+        return
+    if ctx.args.lower() == "clear":
+        ch.title = None
+        ctx.send("Your title is cleared.")
+        return
+    text = _one_line(ctx.args, TITLE_MAX)
+    if text is None:
+        ctx.send(f"A title is at most {TITLE_MAX} characters.")
+        return
+    ch.title = text
+    ctx.send(f"You are now {ch.name} {text}.")

@@ -10,6 +10,7 @@ from mud.commands import REGISTRY
 from mud.commands.context import Confirmation, Context
 from mud.commands.movement import MOVING, walk
 from mud.commands.registry import Ambiguous, Command, Need, unmet
+from mud.commands.socials import social_command
 from mud.ops.base import acting, record
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ log = logging.getLogger("mud.commands")
 SHORTHANDS = ("'", ":")  # 'hello -> say hello, :waves -> emote waves
 YES = frozenset({"y", "yes"})
 NO = frozenset({"n", "no"})
+KEEP_AWAY = frozenset({"afk", "quit"})  # the commands after which an away player stays away
 
 
 def split_command(line: str) -> tuple[str, str]:
@@ -53,6 +55,9 @@ async def interpret(server: Server, session: PlayerSession, line: str) -> None:
     if found is None:
         session.send(f"Unknown command '{word[:30]}'. Type help.")
         return
+    if ch.afk is not None and not (isinstance(found, Command) and found.name in KEEP_AWAY):
+        ch.afk = None
+        session.send("You are back.")
     if isinstance(found, Command):
         server.stats.commands += 1
     if refused is not None:
@@ -72,11 +77,14 @@ async def interpret(server: Server, session: PlayerSession, line: str) -> None:
 
 def _find(ctx: Context, word: str) -> Command | str | Ambiguous | None:
     """What word names: a command by its name or alias, else an exit of the room typed alone,
-    else the one command it begins; Ambiguous when it begins several, None when none."""
+    else a social by its name, else the one command it begins; Ambiguous when it begins
+    several, None when none."""
     role = ctx.session.role
     cmd = REGISTRY.exact(word, role)
     if cmd is None and word.lower() in ctx.room.template.exits:
         return word.lower()
+    if cmd is None and (social := ctx.game.world.socials.get(word.lower())) is not None:
+        return social_command(social)
     try:
         return cmd or REGISTRY.resolve(word, role)
     except Ambiguous as exc:

@@ -141,10 +141,10 @@ def exits(ctx: Context) -> None:
 @command("who", category="information")
 def who(ctx: Context) -> None:
     """List the characters in the game."""
-    rows = sorted((c.name, c.rank, not ctx.game.is_connected(c))
-                  for c in ctx.game.in_world() if ctx.game.sees(ctx.ch, c))
-    lines = [f"  [{rank:>7}] {name}{' (link-dead)' if linkdead else ''}"
-             for name, rank, linkdead in rows]
+    rows = [c for c in ctx.game.in_world() if ctx.game.sees(ctx.ch, c)]
+    lines = [f"  [{c.rank:>7}] {c.name}{' ' + c.title if c.title else ''}"
+             f"{' (away)' if c.afk is not None else ''}"
+             f"{'' if ctx.game.is_connected(c) else ' (link-dead)'}" for c in rows]
     count = len(rows)
     ctx.send("Players online:\n" + "\n".join(lines)
              + f"\n{count} player{'s' if count != 1 else ''} online.")

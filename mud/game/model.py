@@ -246,6 +246,9 @@ class Character:
     frozen: bool = False  # a wizard froze it: it can do nothing until thawed
     prompt: str | None = None  # the player's prompt template; None: the default one
     colour: bool | None = None  # the player's colour forced on or off; None: as the client says
+    title: str | None = None  # read after the name in `who`
+    afk: str | None = None  # the away message; None: not away
+    ignoring: tuple[str, ...] = ()  # names of the characters whose words it does not read
     invisible: bool = False  # not saved: a wizard hidden from players until `vis` or logout
     resting: bool = False  # not saved: a character logs in standing
     fighting: Mob | None = None  # not saved: the monster it attacks
@@ -312,6 +315,9 @@ class Character:
 
     def choose_colour(self, colour: bool | None) -> None:
         self.colour = colour
+
+    def ignores(self, name: str) -> bool:
+        return name.lower() in self.ignoring
 
     def move_to(self, room_id: str) -> None:
         self.room_id = room_id

@@ -225,12 +225,14 @@ class Game:
             player.send(text)
 
     def tell_room(self, room: Room, text: str, exclude: Iterable[Character] = (),
-                  actor: Character | None = None) -> None:
+                  actor: Character | None = None, speaker: Character | None = None) -> None:
         """text to everyone in room but exclude; when it tells of what actor did, only to those
-        who see actor."""
+        who see actor; when it is speaker's words (a say, an emote, a social), not to those
+        who ignore speaker."""
         skip = set(map(id, exclude))
         for other in room.occupants:
-            if id(other) not in skip and (actor is None or self.sees(other, actor)):
+            if id(other) not in skip and (actor is None or self.sees(other, actor)) and (
+                    speaker is None or not other.ignores(speaker.name)):
                 self.tell(other, text)
 
     def notify(self, room: Room, kind: Kind, actor: Character) -> None:

@@ -73,6 +73,7 @@ JSONB = Kind("jsonb", dumper=(dict, JsonbDumper))  # a dict (or None) in a jsonb
 EPOCH = Kind("epoch", to_sql=_instant, from_json=_epoch,  # a float in a timestamptz column
              select="extract(epoch FROM {})")
 TIMESTAMP = Kind("timestamp", to_json=_iso, from_json=_datetime)  # naive UTC, a timestamp column
+NAMES = Kind("names", to_sql=list, to_json=list, from_json=tuple)  # a tuple of str in a text[]
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,9 @@ CHARACTERS = Table("characters", Part.CORE, Character, (
     Column("frozen"),
     Column("prompt"),
     Column("colour"),
+    Column("title"),
+    Column("afk"),
+    Column("ignoring", NAMES),
 ), stamp="updated_at")
 
 INVENTORY = ChildTable("character_inventory", Part.INVENTORY, InventoryItem, (

@@ -20,6 +20,7 @@ from mud.world.fields import Problem, number, table_list, text, unknown_keys
 from mud.world.items import ItemTemplate, parse_item
 from mud.world.monsters import MonsterTemplate, parse_monster
 from mud.world.quests import QuestTemplate, parse_quest
+from mud.world.socials import Social, parse_social
 
 log = logging.getLogger("mud.world")
 
@@ -80,6 +81,7 @@ class World:
     monsters: dict[str, MonsterTemplate] = field(default_factory=dict)
     quests: dict[str, QuestTemplate] = field(default_factory=dict)
     weakness_seconds: int = 60  # how long death's weakness lasts
+    socials: dict[str, Social] = field(default_factory=dict)
 
     def recovery_room(self, room_id: str) -> str:
         zone = self.zones.get(self.rooms[room_id].zone) if room_id in self.rooms else None
@@ -288,6 +290,8 @@ def load_world(root: Path) -> World:
     loader.entries(root / "monsters.toml", "monster", monsters, parse_monster, MonsterTemplate)
     quests: dict[str, QuestTemplate] = {}
     loader.entries(root / "quests.toml", "quest", quests, parse_quest, QuestTemplate)
+    socials: dict[str, Social] = {}
+    loader.entries(root / "socials.toml", "social", socials, parse_social, Social)
     rooms: dict[str, RoomTemplate] = {}
     zones: dict[str, Zone] = {}
     sources: dict[str, Path] = {}
@@ -298,11 +302,11 @@ def load_world(root: Path) -> World:
     weakness = number(loader.reporter(root / "world.toml"), "settings", settings,
                       "weakness_seconds", 1, 3600, 60)
     world = World(rooms, items, zones, str(settings.get("start_room", "")), essences, monsters,
-                  quests, weakness)
+                  quests, weakness, socials)
     loader.cross_check(world, sources)
     if loader.problems:
         raise WorldError(loader.problems)
-    log.info("event=world_loaded zones=%d rooms=%d items=%d essences=%d monsters=%d quests=%d",
-             len(zones), len(rooms), len(items), len(essences.by_id), len(monsters),
-             len(quests))
+    log.info("event=world_loaded zones=%d rooms=%d items=%d essences=%d monsters=%d quests=%d "
+             "socials=%d", len(zones), len(rooms), len(items), len(essences.by_id),
+             len(monsters), len(quests), len(socials))
     return world
