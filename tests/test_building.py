@@ -97,7 +97,7 @@ async def test_builder_commands_change_the_world_and_survive_a_restart(server_fa
     assert "[Exits: south]" in await builder.command("look")  # old_mill_2 lost its west exit
     await builder.command("south")
 
-    assert "Usage: iedit <item id> <name|description|keywords|damage|armour> <value>" in \
+    assert "Usage: iedit <item id> <name|description|keywords|damage|armour|value> <value>" in \
         await builder.command("iedit rusty_sword")
     assert "There is no item 'mithril' in world data." in await builder.command("iedit mithril "
                                                                                "name x")

@@ -334,3 +334,35 @@ async def test_worn_slots_durability_and_contents_survive_a_restart(server_facto
     rows = await rows_of(again, name)
     assert rows[1][3] == {"durability": 37}
     await hero.close()
+
+
+COINS_SQL = ("SELECT coalesce(sum(i.quantity * CASE i.item_id WHEN 'silver_coin' THEN 10 ELSE 1"
+             " END), 0) FROM character_inventory i JOIN characters c ON c.id = i.character_id"
+             " WHERE c.name = %s AND i.item_id IN ('copper_coin', 'silver_coin')")
+
+
+async def test_buying_mending_and_selling_at_the_smithy_conserve_coins(server) -> None:
+    """50 copper in silver: a knife for 18 (change in copper), a half-worn mace mended for 15,
+    a rusty sword sold for 3: 20 copper left, as the database records it."""
+    hero, name = await join(server)
+    await hero.quit()
+    await query(server.database_url,
+                "INSERT INTO character_inventory (character_id, item_id, quantity, metadata)"
+                " SELECT c.id, i.item, i.quantity, i.metadata FROM characters c,"
+                " (VALUES ('silver_coin', 5, NULL::jsonb), ('iron_mace', 1, %s::jsonb),"
+                " ('rusty_sword', 1, NULL)) AS i(item, quantity, metadata) WHERE c.name = %s",
+                Jsonb({"durability": 80}), name.capitalize())
+    await cached_copy_dropped(server, name)
+    hero, _ = await rejoin(server, name)
+    await hero.command("east")
+    assert "Smithy" in await hero.command("east")
+    assert "You get 2 copper back in change." in await hero.command("buy knife")
+    assert "mends an iron-flanged mace for 15 copper" in await hero.command("repair mace")
+    assert "for 3 copper" in await hero.command("sell sword")
+    assert "You have 20 copper." in await hero.command("list")
+    await hero.quit()
+    assert await query(server.database_url, COINS_SQL, name.capitalize()) == [(20,)]
+    rows = await query(server.database_url, ROWS_SQL, name.capitalize())
+    assert [(r[0], r[3]) for r in rows if r[0] in ("hunting_knife", "iron_mace",
+                                                   "rusty_sword")] == [
+        ("hunting_knife", None), ("iron_mace", None)]

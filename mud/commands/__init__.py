@@ -14,6 +14,7 @@ from mud.commands import (  # noqa: F401
     moderation,
     movement,
     quests,
+    shops,
     socials,
     system,
     wizard,

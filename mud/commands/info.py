@@ -12,6 +12,7 @@ from mud.commands.targets import BadTarget, parse_target, select, select_monster
 from mud.game.abilities import active_buffs
 from mud.game.bonding import essence_bonuses
 from mud.game.mobs import Mob
+from mud.game.money import wealth
 from mud.game.rules import ATTRIBUTES, MAX_ESSENCES
 from mud.game.state import Room
 from mud.text import countable, counted, indefinite, several, upper_first, whole_seconds
@@ -170,7 +171,8 @@ def score(ctx: Context) -> None:
               f"   Stamina {ch.stamina}/{ch.max_stamina}",
               f"  {attack_line(ctx)}",
               f"  Essences {len(ch.essences)}/{MAX_ESSENCES}: {essences or 'none'}",
-              f"  Carrying {len(ch.carried)}/{ch.inventory_capacity} stacks"]
+              f"  Carrying {len(ch.carried)}/{ch.inventory_capacity} stacks, "
+              f"coins worth {wealth(ch, ctx.game.world.items)} copper"]
     ctx.send("\n".join(lines))
 
 

@@ -1,7 +1,8 @@
 """The world snapshot of a hot reboot: what the running world holds that PostgreSQL does not, so
 that the next world process carries on where this one stopped. It holds the floor items of
 every room, each spawn slot's monster (alive with its health and ability cooldowns, or dead
-with the time left until it respawns) and the zones' reset timers. Characters are not in it
+with the time left until it respawns), what each shop has for sale with its restock timer, and
+the zones' reset timers. Characters are not in it
 (they are saved and loaded again), nor are fights (monsters keep their health, their attackers
 are dropped), nor channel history (PostgreSQL keeps it: mud.store.channels).
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from mud.game.clock import Clock
 from mud.game.mobs import SpawnSlot
+from mud.game.shops import Shop
 from mud.game.state import FloorItem, Game, Room
 
 log = logging.getLogger("mud.snapshot")
@@ -44,6 +46,8 @@ def take(game: Game, clock: Clock | None = None) -> dict[str, Any]:
         "rooms": {room_id: [_floor_item(f) for f in room.items]
                   for room_id, room in game.rooms.items()},
         "monsters": [_slot(game, slot, now) for slot in game.slots],
+        "shops": {shop_id: {"stock": dict(shop.stock), "restock_in": shop.restock_at - now}
+                  for shop_id, shop in game.shops.items()},
     }
     if clock is not None:
         data["zone_resets"] = {zone_id: due - now for zone_id, due in clock.next_reset.items()}
@@ -87,6 +91,7 @@ def restore(game: Game, data: dict[str, Any], clock: Clock | None = None) -> lis
     skipped: list[str] = []
     _restore_rooms(game, data.get("rooms"), skipped)
     _restore_monsters(game, data.get("monsters"), now - down, skipped)
+    _restore_shops(game, data.get("shops", {}), now - down, skipped)
     resets = data.get("zone_resets")
     if resets is not None:
         if clock is None:
@@ -186,6 +191,28 @@ def _restore_slot(game: Game, slot: SpawnSlot, entry: dict[str, Any], taken_at: 
         slot.died_at = taken_at + left - template.respawn  # it returns at taken_at + left
         return True
     return False
+
+
+def _restore_shops(game: Game, shops: Any, taken_at: float, skipped: list[str]) -> None:
+    """Each shop's stock and restock timer, for the shops the world still has."""
+    if not isinstance(shops, dict):
+        skipped.append("shops: not a table")
+        return
+    for shop_id, entry in shops.items():
+        template = game.world.shops.get(shop_id)
+        stock = entry.get("stock") if isinstance(entry, dict) else None
+        left = entry.get("restock_in") if isinstance(entry, dict) else None
+        if template is None:
+            skipped.append(f"shop {shop_id}: not in the world")
+        elif not isinstance(stock, dict) or not _is_number(left):
+            skipped.append(f"shop {shop_id}: malformed {entry!r:.80}")
+        else:
+            for item_id in [i for i in stock if i not in game.world.items]:
+                skipped.append(f"{stock.pop(item_id)!r} x item {item_id} for sale in shop "
+                               f"{shop_id}: not in the world")
+            game.shops[shop_id] = Shop(template, {
+                item_id: count for item_id, count in stock.items() if _is_int(count)
+                and count > 0}, taken_at + left)
 
 
 def _restore_resets(game: Game, clock: Clock, resets: Any, taken_at: float,

@@ -17,6 +17,7 @@ from mud.game import quests
 from mud.game.mobs import Mob, SpawnSlot
 from mud.game.model import Character
 from mud.game.notices import Kind, Notices
+from mud.game.shops import Shop
 from mud.roles import role_allows
 from mud.text import counted
 from mud.world.loader import ItemTemplate, RoomTemplate, World
@@ -67,6 +68,7 @@ class Game:
         self.notices = Notices(self)  # entering, leaving, lost links: told once a turn
         self.fights: set[Mob] = set()  # monsters in combat, each with its attackers
         self.slots: list[SpawnSlot] = []
+        self.shops: dict[str, Shop] = {}  # by shop id, made when first visited
         self.use_world(world)
 
     def use_world(self, world: World) -> list[Room]:
@@ -130,6 +132,19 @@ class Game:
 
     def label(self, item_id: str, quantity: int) -> str:
         return counted(self.world.items[item_id].name, quantity)
+
+    def shop_in(self, room: Room) -> tuple[Mob, Shop] | None:
+        """The shop a monster in room keeps (restocked if due), with its keeper."""
+        for mob in room.mobs:
+            template = self.world.shop_kept_by(mob.template.id)
+            if template is not None:
+                shop = self.shops.get(template.id)
+                if shop is None:
+                    shop = self.shops[template.id] = Shop(template)
+                shop.template = template  # a reloaded world may have changed it
+                shop.restock_if_due(self.now())
+                return mob, shop
+        return None
 
     def room_of(self, ch: Character) -> Room:
         return self.rooms[ch.room_id or self.world.start_room]

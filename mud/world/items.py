@@ -14,7 +14,8 @@ KINDS = ("weapon", "armour", "consumable", "essence", "container", "currency", "
 SLOTS: tuple[str, ...] = ("wield", "offhand", "head", "body", "hands", "legs", "feet", "neck")
 ARMOUR_SLOTS = SLOTS[1:]
 
-_COMMON = {"id", "name", "keywords", "kind", "stackable", "description"}
+_COMMON = {"id", "name", "keywords", "kind", "stackable", "description", "value"}
+VALUE_MAX = 1_000_000
 _BY_KIND: dict[str, set[str]] = {
     "weapon": {"damage", "skill", "durability"},
     "armour": {"slot", "armour", "durability"},
@@ -41,6 +42,7 @@ class ItemTemplate:
     heal_pool: str = ""  # consumables: the pool restored
     heal_amount: int = 0
     capacity: int = 0  # containers: stacks held inside
+    value: int = 0  # worth in copper (a coin: what it counts for); 0: no shop deals in it
 
     @property
     def slot_index(self) -> int | None:
@@ -54,7 +56,9 @@ def parse_item(problem: Problem, entry: str, data: dict[str, Any]) -> dict[str, 
     fields: dict[str, Any] = {
         "name": text(problem, entry, data, "name"), "keywords": keywords(problem, entry, data),
         "kind": kind, "stackable": flag(problem, entry, data, "stackable"),
-        "description": text(problem, entry, data, "description")}
+        "description": text(problem, entry, data, "description"),
+        "value": number(problem, entry, data, "value", 1 if kind == "currency" else 0, VALUE_MAX,
+                        None if kind == "currency" else 0)}
     if kind == "essence":
         problem(entry, "essence items are made from essences.toml; define the essence there")
     elif kind == "weapon":

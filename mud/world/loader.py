@@ -20,6 +20,7 @@ from mud.world.fields import Problem, number, table_list, text, unknown_keys
 from mud.world.items import ItemTemplate, parse_item
 from mud.world.monsters import MonsterTemplate, parse_monster
 from mud.world.quests import QuestTemplate, parse_quest
+from mud.world.shops import TRADED_KINDS, ShopTemplate, parse_shop
 from mud.world.socials import Social, parse_social
 
 log = logging.getLogger("mud.world")
@@ -82,6 +83,15 @@ class World:
     quests: dict[str, QuestTemplate] = field(default_factory=dict)
     weakness_seconds: int = 60  # how long death's weakness lasts
     socials: dict[str, Social] = field(default_factory=dict)
+    shops: dict[str, ShopTemplate] = field(default_factory=dict)
+
+    def collected_by_quests(self) -> frozenset[str]:
+        """The items some quest asks to be collected: shops neither sell nor resell them."""
+        return frozenset(objective.target for quest in self.quests.values()
+                         for objective in quest.objectives if objective.kind == "collect")
+
+    def shop_kept_by(self, monster_id: str) -> ShopTemplate | None:
+        return next((shop for shop in self.shops.values() if shop.keeper == monster_id), None)
 
     def recovery_room(self, room_id: str) -> str:
         zone = self.zones.get(self.rooms[room_id].zone) if room_id in self.rooms else None
@@ -234,6 +244,7 @@ class _Loader:
                                      "is not a room")
         self.check_monsters(world)
         self.check_quests(world)
+        self.check_shops(world)
         if world.start_room not in world.rooms:
             self.problems.append(f"world.toml: start_room '{world.start_room}' is not a room")
 
@@ -252,6 +263,27 @@ class _Loader:
             for loot in monster.loot:
                 if loot.item_id not in world.items:
                     self.problem(path, entry, f"unknown loot item '{loot.item_id}'")
+
+    def check_shops(self, world: World) -> None:
+        path, keepers = self.root / "shops.toml", set()
+        for shop in world.shops.values():
+            entry = f"shop {shop.id}"
+            keeper = world.monsters.get(shop.keeper)
+            if keeper is None or not keeper.peaceful:
+                self.problem(path, entry, f"keeper '{shop.keeper}' must be a peaceful monster")
+            elif shop.keeper in keepers:
+                self.problem(path, entry, f"'{shop.keeper}' already keeps another shop")
+            keepers.add(shop.keeper)
+            for item_id, _ in shop.stock:
+                item = world.items.get(item_id)
+                if item is None:
+                    self.problem(path, entry, f"unknown stock item '{item_id}'")
+                elif item_id in world.collected_by_quests():
+                    self.problem(path, entry, f"stock item '{item_id}' is collected for a quest")
+                elif item.kind not in TRADED_KINDS or item.value < 1:
+                    self.problem(path, entry, f"stock item '{item_id}' is {item.kind} worth "
+                                              f"{item.value}: shops sell things of value, not "
+                                              "coins, essences or quest items")
 
     def check_quests(self, world: World) -> None:
         path = self.root / "quests.toml"
@@ -292,6 +324,8 @@ def load_world(root: Path) -> World:
     loader.entries(root / "quests.toml", "quest", quests, parse_quest, QuestTemplate)
     socials: dict[str, Social] = {}
     loader.entries(root / "socials.toml", "social", socials, parse_social, Social)
+    shops: dict[str, ShopTemplate] = {}
+    loader.entries(root / "shops.toml", "shop", shops, parse_shop, ShopTemplate)
     rooms: dict[str, RoomTemplate] = {}
     zones: dict[str, Zone] = {}
     sources: dict[str, Path] = {}
@@ -302,11 +336,11 @@ def load_world(root: Path) -> World:
     weakness = number(loader.reporter(root / "world.toml"), "settings", settings,
                       "weakness_seconds", 1, 3600, 60)
     world = World(rooms, items, zones, str(settings.get("start_room", "")), essences, monsters,
-                  quests, weakness, socials)
+                  quests, weakness, socials, shops)
     loader.cross_check(world, sources)
     if loader.problems:
         raise WorldError(loader.problems)
     log.info("event=world_loaded zones=%d rooms=%d items=%d essences=%d monsters=%d quests=%d "
-             "socials=%d", len(zones), len(rooms), len(items), len(essences.by_id),
-             len(monsters), len(quests), len(socials))
+             "socials=%d shops=%d", len(zones), len(rooms), len(items), len(essences.by_id),
+             len(monsters), len(quests), len(socials), len(shops))
     return world

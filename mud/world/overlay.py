@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mud.world.fields import Problem, keywords, number, text
-from mud.world.items import ItemTemplate
+from mud.world.items import VALUE_MAX, ItemTemplate
 from mud.world.loader import EXIT_PATTERN, ID_PATTERN, RoomTemplate, World
 
 NAME_MAX = 80  # characters in a room's or item's name
@@ -30,6 +30,8 @@ ITEM_FIELDS: dict[str, tuple[tuple[str, ...] | None, _Check]] = {
     "keywords": (None, lambda problem, data: keywords(problem, "", data)),
     "damage": (("weapon",), lambda problem, data: number(problem, "", data, "damage", 1, 1000)),
     "armour": (("armour",), lambda problem, data: number(problem, "", data, "armour", 0, 1000)),
+    "value": (("weapon", "armour", "consumable", "container", "junk"),  # coins keep their worth
+              lambda problem, data: number(problem, "", data, "value", 0, VALUE_MAX)),
 }
 
 
