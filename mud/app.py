@@ -42,10 +42,13 @@ from mud.reload import reload_world, with_overlay
 from mud.session import Session
 from mud.store.audit import AuditLog
 from mud.store.bans import BanList
+from mud.store.boards import Boards
 from mud.store.channels import ChannelHistory
 from mud.store.characters import CharacterRepository
 from mud.store.database import Database, open_database, redact_url
+from mud.store.mail import MailRepository
 from mud.store.players import Account, PlayerRepository
+from mud.store.reports import Reports
 from mud.store.saver import Saver
 from mud.world.loader import World, load_world
 from mud.worldlink import LinkServer, RemoteConnection, Return
@@ -77,6 +80,9 @@ class MudServer:
         self.saver = Saver(pool, settings.save_interval)
         self.audit = AuditLog(pool)
         self.channel_history = ChannelHistory(pool)
+        self.mail = MailRepository(pool)
+        self.boards = Boards(pool)
+        self.reports = Reports(pool)
         self.bus = Bus(redis, settings.redis_prefix, settings.process_name)
         self.leases = Leases(redis, settings.redis_prefix, self.bus.process_id,
                              settings.lease_seconds)
@@ -123,6 +129,7 @@ class MudServer:
         # room notices of one kind go out once a turn, however many did the same thing
         self.game.notices.defer = asyncio.get_running_loop().call_soon
         await self.staff.start()
+        await self.boards.load()
         self.saver.start()
         self.audit.start()
         self.channel_history.start()

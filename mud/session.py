@@ -23,6 +23,7 @@ from mud.game.model import Character
 from mud.net.output import Display
 from mud.net.wrap import wrap
 from mud.store.players import Account
+from mud.store.repository import StoreUnavailable
 
 if TYPE_CHECKING:
     from mud.lifecycle import Lifecycle
@@ -229,6 +230,8 @@ class Session:
                  self.conn.address, self.conn.terminal.client,
                  self.account.username if self.account else None, rebooted)
         try:
+            if not rebooted:
+                await self._greet(character_id)
             try:
                 await self.server.lifecycle.enter_game(self, character_id, rebooted=rebooted)
             finally:
@@ -276,6 +279,18 @@ class Session:
         self.close("Your character has been saved. Goodbye!" if saved else
                    "The database is unreachable right now; your character will be saved as "
                    "soon as it returns. Goodbye!")
+
+    async def _greet(self, character_id: uuid.UUID) -> None:
+        """The message of the day, and the letters waiting, before the room is shown."""
+        if self.server.boards.motd:
+            self.send(f"Message of the day: {self.server.boards.motd}")
+        try:
+            unread = await self.server.mail.unread(character_id)
+        except StoreUnavailable:
+            return  # logged; the letters wait for `mail`
+        if unread:
+            self.send(f"You have {unread} unread letter{'s' if unread != 1 else ''}. "
+                      "Type 'mail'.")
 
     def show_room(self) -> None:
         ch = self.character

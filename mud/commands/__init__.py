@@ -3,6 +3,7 @@
 from mud.commands import (  # noqa: F401
     abilities,
     account,
+    boards,
     building,
     combat,
     comms,
@@ -11,6 +12,7 @@ from mud.commands import (  # noqa: F401
     essences,
     info,
     items,
+    mail,
     moderation,
     movement,
     quests,

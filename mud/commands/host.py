@@ -18,9 +18,12 @@ if TYPE_CHECKING:
     from mud.net.telnet import TelnetConnection
     from mud.ops.staff import Staff
     from mud.store.audit import AuditLog
+    from mud.store.boards import Boards
     from mud.store.channels import ChannelHistory
     from mud.store.characters import CharacterRepository
+    from mud.store.mail import MailRepository
     from mud.store.players import Account, PlayerRepository
+    from mud.store.reports import Reports
     from mud.store.saver import Saver
 
 
@@ -40,6 +43,9 @@ class Server(Reloadable, Protocol):
     saver: Saver
     cache: CharacterCache
     channel_history: ChannelHistory
+    mail: MailRepository
+    boards: Boards
+    reports: Reports
     staff: Staff  # the staff operations' state and parts (mud.ops)
 
     @property
