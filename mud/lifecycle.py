@@ -10,7 +10,7 @@ import contextlib
 import logging
 import math
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mud.cluster.bus import Bus
@@ -174,11 +174,11 @@ class Lifecycle:
     # -- entering and leaving the world ---------------------------------------------------------
 
     async def enter_game(self, session: Seat, character_id: uuid.UUID, *,
-                         rebooted: bool = False) -> None:
+                         rebooted: bool = False, greeting: Sequence[str] = ()) -> None:
         """Give session the character's one live copy: load it, resume it if link-dead, or take
         it over from another connection (in this process or another). rebooted: the player
         was playing it when the world rebooted, so it comes back quietly: one line, and no
-        notice to the room."""
+        notice to the room. greeting: lines told after the welcome, before the room."""
         if not await self._claim(session, character_id):
             return
         ch = await self.game.obtain(character_id, self._load)
@@ -210,6 +210,8 @@ class Lifecycle:
         else:
             session.send(f"Welcome, {ch.name}.")
             self.game.notify(room, ENTERED, ch)
+        for line in greeting:
+            session.send(line)
         log.info("event=enter character=%s resumed=%s room=%s", ch.name, was_here, ch.room_id)
         session.show_room()
 

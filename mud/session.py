@@ -230,10 +230,10 @@ class Session:
                  self.conn.address, self.conn.terminal.client,
                  self.account.username if self.account else None, rebooted)
         try:
-            if not rebooted:
-                await self._greet(character_id)
+            greeting = [] if rebooted else await self._greeting(character_id)
             try:
-                await self.server.lifecycle.enter_game(self, character_id, rebooted=rebooted)
+                await self.server.lifecycle.enter_game(self, character_id, rebooted=rebooted,
+                                                       greeting=greeting)
             finally:
                 if rebooted:
                     self.server.returning.back()
@@ -280,17 +280,18 @@ class Session:
                    "The database is unreachable right now; your character will be saved as "
                    "soon as it returns. Goodbye!")
 
-    async def _greet(self, character_id: uuid.UUID) -> None:
-        """The message of the day, and the letters waiting, before the room is shown."""
-        if self.server.boards.motd:
-            self.send(f"Message of the day: {self.server.boards.motd}")
+    async def _greeting(self, character_id: uuid.UUID) -> list[str]:
+        """The message of the day, and the letters waiting, told between welcome and room."""
+        lines = [f"Message of the day: {self.server.boards.motd}"] if self.server.boards.motd \
+            else []
         try:
             unread = await self.server.mail.unread(character_id)
         except StoreUnavailable:
-            return  # logged; the letters wait for `mail`
+            return lines  # logged; the letters wait for `mail`
         if unread:
-            self.send(f"You have {unread} unread letter{'s' if unread != 1 else ''}. "
-                      "Type 'mail'.")
+            lines.append(f"You have {unread} unread letter{'s' if unread != 1 else ''}. "
+                         "Type 'mail'.")
+        return lines
 
     def show_room(self) -> None:
         ch = self.character

@@ -39,7 +39,8 @@ async def test_a_letter_to_someone_away_is_told_of_and_read_at_their_next_login(
         (alice_name, "Meet me at the docks.\nBring bread.", False)]
 
     bob, welcome = await rejoin(server, bob_name)
-    assert "You have 1 unread letter. Type 'mail'." in welcome
+    assert f"Welcome, {bob_name.capitalize()}.\nYou have 1 unread letter. Type 'mail'.\n" \
+        in welcome
     listed = await bob.command("mail")
     assert f"1. new from {alice_name}" in listed and "Meet me at the docks." in listed
     read = await bob.command("mail read 1")
