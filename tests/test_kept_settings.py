@@ -58,14 +58,16 @@ async def test_prompt_and_colour_are_kept_through_the_cache_and_a_restart(server
     assert "turned off by you" in await client.command("color")
 
 
-async def test_title_away_message_and_ignore_list_are_kept_through_a_restart(server_factory
-                                                                           ) -> None:
+async def test_title_away_ignore_aliases_and_play_settings_are_kept_through_a_restart(
+        server_factory) -> None:
     server = await server_factory()
     client, name = await join(server)
     other, other_name = await join(server)
     assert f"You now ignore {other_name.capitalize()}." in await client.command(
         f"ignore {other_name}")
     await client.command("title the Patient")
+    for setting in ("alias kr kill rat", "brief", "wimpy 30", "autocoin"):
+        await client.command(setting)
     await other.command("chat can anyone hear me?")
     await other.command("say hello there")
     heard = await client.command("look")
@@ -73,9 +75,11 @@ async def test_title_away_message_and_ignore_list_are_kept_through_a_restart(ser
     await client.command("afk brewing tea")
     assert f"{name.capitalize()} the Patient (away)" in await other.command("who")
     await client.quit()
-    assert await query(server.database_url, "SELECT title, afk, ignoring FROM characters"
-                       " WHERE name = %s", name.capitalize()) == [
-        ("the Patient", "brewing tea", [other_name.lower()])]
+    assert await query(server.database_url, "SELECT title, afk, ignoring, brief, wimpy,"
+                       " autoloot, autocoin, aliases FROM characters WHERE name = %s",
+                       name.capitalize()) == [
+        ("the Patient", "brewing tea", [other_name.lower()], True, 30, False, True,
+         {"kr": "kill rat"})]
     await other.quit()
     assert await server.stop() == 0
 
@@ -85,6 +89,9 @@ async def test_title_away_message_and_ignore_list_are_kept_through_a_restart(ser
     listed = await client.command("ignore")
     assert "You are back." in listed and f"You ignore {other_name.capitalize()}." in listed
     assert "Your title: the Patient" in await client.command("title")
+    assert "kr stands for: kill rat" in await client.command("alias kr")
+    assert "below 30 health" in await client.command("wimpy")
+    assert "Market Street\n[Exits:" in await client.command("north")  # brief
 
 
 @pytest.mark.parametrize("redis", ["embedded", "external"])

@@ -16,6 +16,7 @@ from mud.commands import (  # noqa: F401
     moderation,
     movement,
     quests,
+    settings,
     shops,
     socials,
     system,

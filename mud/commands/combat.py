@@ -8,7 +8,8 @@ from mud.commands.info import show_room
 from mud.commands.registry import Need, command
 from mud.commands.targets import select_monsters
 from mud.game import combat, skills
-from mud.game.fighting import disengage, engage, foes_of, size_up
+from mud.game.fighting import engage, foes_of, size_up
+from mud.game.fighting import flee as flee_fight
 from mud.game.mobs import Mob
 from mud.game.state import Room
 from mud.text import upper_first
@@ -52,23 +53,14 @@ def kill(ctx: Context) -> None:
 @command("flee", category="combat")
 def flee(ctx: Context) -> None:
     """Try to run from a fight through a random exit. It can fail."""
-    ch, game = ctx.ch, ctx.game
-    foes = foes_of(game, ch)
-    if not foes:
+    if not foes_of(ctx.game, ctx.ch):
         ctx.send("You are not fighting anyone.")
         return
-    exits = list(ctx.room.template.exits)
-    fastest = max(m.template.speed for m in foes)
-    if not exits or game.rng.random() >= combat.flee_chance(ch.speed, fastest):
+    way = flee_fight(ctx.game, ctx.ch)
+    if way is None:
         ctx.send("You try to flee, but you cannot get away!")
-        game.tell_room(ctx.room, f"{ch.name} tries to flee, but fails.", exclude=[ch])
         return
-    way = game.rng.choice(exits)
-    disengage(game, ch)
-    game.tell_room(ctx.room, f"{ch.name} flees {way}!", exclude=[ch])
     ctx.send(f"You flee {way}!")
-    arrived = game.move(ch, ctx.room.template.exits[way])
-    game.tell_room(arrived, f"{ch.name} arrives in a hurry.", exclude=[ch])
     show_room(ctx)
 
 

@@ -11,6 +11,7 @@ from mud.commands.context import Confirmation, Context
 from mud.commands.movement import MOVING, walk
 from mud.commands.registry import Ambiguous, Command, Need, unmet
 from mud.commands.socials import social_command
+from mud.game.aliases import expand
 from mud.ops.base import acting, record
 
 if TYPE_CHECKING:
@@ -32,11 +33,22 @@ def split_command(line: str) -> tuple[str, str]:
     return word, rest.strip()
 
 
-async def interpret(server: Server, session: PlayerSession, line: str) -> None:
-    """Run line: answer the pending question, or refuse what the caller's state does not allow
-    (a command's needs, checked here and only here), or walk, or run the command."""
+async def interpret(server: Server, session: PlayerSession, line: str,
+                    aliased: bool = True) -> None:
+    """Run line: answer the pending question, or run the commands of the player's alias it
+    names (aliased False: it came from one, and is not expanded again), or refuse what the
+    caller's state does not allow (a command's needs, checked here and only here), or walk,
+    or run the command."""
     ch = session.character
     assert ch is not None
+    if aliased and ch.aliases and session.pending is None:
+        expanded = expand(ch.aliases, line)
+        if expanded is not None:
+            for command_line in expanded:
+                if session.character is not ch:  # it quit, or was taken over
+                    break
+                await interpret(server, session, command_line, aliased=False)
+            return
     word, args = split_command(line)
     ctx = Context(server, session, ch, args)
     found = _find(ctx, word)

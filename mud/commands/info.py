@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from mud.commands.context import Context
 from mud.commands.equipment import attack_line, look_in
 from mud.commands.registry import REGISTRY, Ambiguous, command
-from mud.commands.targets import BadTarget, parse_target, select, select_monsters
+from mud.commands.targets import SELF_WORDS, BadTarget, parse_target, select, select_monsters
 from mud.game.abilities import active_buffs
 from mud.game.bonding import essence_bonuses
 from mud.game.mobs import Mob
@@ -58,9 +58,11 @@ def _here(name: str, count: int, verb: str, verbs: str) -> str:
     return f"{upper_first(phrase)} {verbs} here."
 
 
-def show_room(ctx: Context) -> None:
+def show_room(ctx: Context, brief: bool = False) -> None:
+    """The room: its name, description (not when brief), exits, and what and who is here."""
     room = ctx.room
-    lines = [f"{{bright-cyan}}{room.template.name}{{reset}}", ctx.prose(room.template.description),
+    lines = [f"{{bright-cyan}}{room.template.name}{{reset}}",
+             *([] if brief else [ctx.prose(room.template.description)]),
              f"{{green}}[Exits: {' '.join(exit_names(room)) or 'none'}]{{reset}}"]
     items = _tally((ctx.game.item(item.item_id).name, item.quantity) for item in room.items)
     lines += [_here(name, count, "lies", "lie") for name, count in items]
@@ -104,13 +106,14 @@ def look(ctx: Context) -> None:
     except BadTarget as exc:
         ctx.send(str(exc))
         return
-    mobs = select_monsters(room.mobs, spec)
+    mobs = [] if direction in SELF_WORDS else select_monsters(room.mobs, spec)
     if mobs:
         mob = mobs[0]
         ctx.send(f"{ctx.prose(mob.template.description)}\n{upper_first(mob.name)} "
                  f"{condition(mob)}.")
         return
-    people = select(room.occupants, spec, lambda c: (c.name.lower(),))
+    people = [ctx.ch] if direction in SELF_WORDS else select(
+        room.occupants, spec, lambda c: (c.name.lower(),))
     if people:
         who = people[0]
         rank = indefinite(f"{who.rank}-rank adventurer")
@@ -214,6 +217,17 @@ def help_(ctx: Context) -> None:
         return
     aliases = f" (also: {', '.join(cmd.aliases)})" if cmd.aliases else ""
     ctx.page(f"{cmd.name}{aliases}\n{cmd.help}")
+
+
+@command("commands", category="information")
+def commands_(ctx: Context) -> None:
+    """List every command you can use, by name ('help <command>' tells what one does)."""
+    by_category: dict[str, list[str]] = {}
+    for cmd in REGISTRY.visible(ctx.session.role):
+        by_category.setdefault(cmd.category, []).append(cmd.name)
+    ctx.page("\n".join(f"{category.capitalize()}: {', '.join(sorted(names))}."
+                        for category, names in sorted(by_category.items()))
+             + f"\nSocials: {len(ctx.game.world.socials)}, listed by 'socials'.")
 
 
 def _listing(role: str) -> str:

@@ -83,18 +83,11 @@ def get(ctx: Context) -> None:
         return
     with ctx.game.collecting(ch):
         for floor in found:
-            template = ctx.game.item(floor.item_id)
-            if not ch.can_carry(floor.item_id, template.stackable):
+            label = ctx.game.pick_up(ch, room, floor, _amount(spec, floor.quantity))
+            if label is None:
                 ctx.send(f"You can't carry any more ({ch.inventory_capacity} stacks).")
                 break
-            quantity = _amount(spec, floor.quantity)
-            floor.quantity -= quantity
-            if floor.quantity == 0:
-                room.items.remove(floor)
-            ch.add_item(floor.item_id, quantity, template.stackable, floor.metadata)
-            label = ctx.game.label(floor.item_id, quantity)
             ctx.send(f"You pick up {label}.")
-            ctx.game.tell_room(room, f"{ch.name} picks up {label}.", exclude=[ch])
 
 
 @command("drop", category="items")

@@ -23,7 +23,7 @@ def walk(ctx: Context, exit_name: str) -> None:
     came_from = OPPOSITE.get(exit_name)
     ctx.game.tell_room(arrived, f"{ch.name} arrives from the {came_from}." if came_from
                        else f"{ch.name} arrives.", exclude=[ch], actor=ch)
-    show_room(ctx)
+    show_room(ctx, brief=ch.brief)
 
 
 def _direction(name: str, alias: str) -> None:

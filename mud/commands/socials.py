@@ -7,11 +7,15 @@ from functools import cache
 
 from mud.commands.context import Context
 from mud.commands.registry import Command, Need, command
-from mud.commands.targets import BadTarget, parse_target, select, select_monsters
+from mud.commands.targets import (
+    SELF_WORDS,
+    BadTarget,
+    parse_target,
+    select,
+    select_monsters,
+)
 from mud.game.socials import social_lines
 from mud.world.socials import Social
-
-SELF_WORDS = frozenset({"self", "me", "myself"})
 
 
 @cache

@@ -10,6 +10,8 @@ from mud.game.mobs import Mob
 
 T = TypeVar("T")
 
+SELF_WORDS = frozenset({"self", "me", "myself"})  # the caller, wherever a person is named
+
 
 @dataclass(frozen=True)
 class TargetSpec:

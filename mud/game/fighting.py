@@ -13,7 +13,7 @@ from mud.game.combat import Fighter, Move
 from mud.game.mobs import Mob
 from mud.game.model import Ability, Character
 from mud.game.progress import grant
-from mud.game.state import Game
+from mud.game.state import Game, Room
 from mud.text import upper_first
 
 log = logging.getLogger("mud.combat")
@@ -167,6 +167,7 @@ def _mob_dies(game: Game, mob: Mob, killer: Character, now: float) -> None:
     if loot:
         game.tell_room(room, f"{name} drops " + ", ".join(
             game.label(item_id, quantity) for item_id, quantity in loot) + ".")
+        _loot_for(game, killer, room, loot)
     points = combat.ability_progress_for_kill(mob.template.rank)
     fought = [c for c in room.occupants if c in mob.attackers or c.id in mob.used]
     for ch in fought:
@@ -184,6 +185,54 @@ def _mob_dies(game: Game, mob: Mob, killer: Character, now: float) -> None:
     log.info("event=monster_killed monster=%s room=%s killer=%s loot=%s", mob.template.id,
              mob.room_id, killer.name, ",".join(i for i, _ in loot) or "-")
     mob.attackers.clear()
+
+
+def _loot_for(game: Game, killer: Character, room: Room, loot: list[tuple[str, int]]) -> None:
+    """What the killer's autoloot (everything) or autocoin (coins) picks up of a kill's drop,
+    when it stands there, playing."""
+    if not (killer.autoloot or killer.autocoin) or killer.room_id != room.id \
+            or not game.is_connected(killer):
+        return
+    with game.collecting(killer):
+        for item_id, quantity in loot:
+            if not killer.autoloot and game.world.items[item_id].kind != "currency":
+                continue
+            for floor in [f for f in room.items if f.item_id == item_id and not f.metadata]:
+                label = game.pick_up(killer, room, floor, min(quantity, floor.quantity))
+                if label is None:
+                    game.tell(killer, "Your pack is full: the rest of the loot stays here.")
+                    return
+                game.tell(killer, f"You pick up {label}.")
+                quantity -= min(quantity, floor.quantity)
+                if quantity <= 0:
+                    break
+
+
+def flee(game: Game, ch: Character) -> str | None:
+    """ch tries to run from its fights through a random exit (the fastest foe makes it harder):
+    the way it fled, having moved and been seen to go and arrive, or None when it could not."""
+    room = game.room_of(ch)
+    exits = list(room.template.exits)
+    fastest = max((m.template.speed for m in foes_of(game, ch)), default=0)
+    if not exits or game.rng.random() >= combat.flee_chance(ch.speed, fastest):
+        game.tell_room(room, f"{ch.name} tries to flee, but fails.", exclude=[ch])
+        return None
+    way = game.rng.choice(exits)
+    disengage(game, ch)
+    game.tell_room(room, f"{ch.name} flees {way}!", exclude=[ch])
+    arrived = game.move(ch, room.template.exits[way])
+    game.tell_room(arrived, f"{ch.name} arrives in a hurry.", exclude=[ch])
+    return way
+
+
+def wimpy(game: Game, ch: Character) -> None:
+    """ch flees on its own when a blow left its health below its wimpy setting."""
+    if not (0 < ch.health < ch.wimpy and foes_of(game, ch)):
+        return
+    game.tell(ch, "Wounded, you try to flee!")
+    way = flee(game, ch)
+    game.tell(ch, f"You flee {way}, to {game.room_of(ch).template.name}." if way else
+              "You cannot get away!")
 
 
 def wound(game: Game, target: Character | Mob, dealt: int, by: Character | Mob,

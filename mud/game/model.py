@@ -249,6 +249,11 @@ class Character:
     title: str | None = None  # read after the name in `who`
     afk: str | None = None  # the away message; None: not away
     ignoring: tuple[str, ...] = ()  # names of the characters whose words it does not read
+    brief: bool = False  # walking shows a room's name, exits and who is there, not its text
+    wimpy: int = 0  # flee on its own when health falls below this in a fight (0: never)
+    autoloot: bool = False  # what its kills drop goes to its pack at once
+    autocoin: bool = False  # the coins its kills drop go to its pack at once
+    aliases: dict[str, str] = field(default_factory=dict)  # name -> commands (assigned whole)
     invisible: bool = False  # not saved: a wizard hidden from players until `vis` or logout
     resting: bool = False  # not saved: a character logs in standing
     fighting: Mob | None = None  # not saved: the monster it attacks

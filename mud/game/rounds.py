@@ -13,6 +13,7 @@ from mud.game.fighting import (
     character_fighter,
     disengage,
     mob_fighter,
+    wimpy,
     wound,
 )
 from mud.game.mobs import Mob
@@ -36,6 +37,8 @@ def combat_round(game: Game, now: float) -> None:
                 _character_swings(game, ch, mob, now)
         if mob.alive and mob.attackers:
             _mob_acts(game, mob, now)
+            if mob.target is not None:
+                wimpy(game, mob.target)
 
 
 def _character_swings(game: Game, ch: Character, mob: Mob, now: float) -> None:

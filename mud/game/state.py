@@ -118,6 +118,20 @@ class Game:
         else:
             room.items.extend(FloorItem(item_id) for _ in range(quantity))
 
+    def pick_up(self, ch: Character, room: Room, floor: FloorItem, quantity: int) -> str | None:
+        """ch takes quantity of a floor item into its pack, telling the room; the label of what
+        it took, or None (nothing taken) when it cannot carry it."""
+        template = self.world.items[floor.item_id]
+        if not ch.can_carry(floor.item_id, template.stackable):
+            return None
+        floor.quantity -= quantity
+        if floor.quantity == 0:
+            room.items.remove(floor)
+        ch.add_item(floor.item_id, quantity, template.stackable, floor.metadata)
+        label = self.label(floor.item_id, quantity)
+        self.tell_room(room, f"{ch.name} picks up {label}.", exclude=[ch])
+        return label
+
     def spawn(self, slot: SpawnSlot) -> Mob:
         template = self.world.monsters[slot.monster_id]
         mob = Mob(template, slot.room_id, template.health, slot)

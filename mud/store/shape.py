@@ -257,6 +257,11 @@ CHARACTERS = Table("characters", Part.CORE, Character, (
     Column("title"),
     Column("afk"),
     Column("ignoring", NAMES),
+    Column("brief"),
+    Column("wimpy"),
+    Column("autoloot"),
+    Column("autocoin"),
+    Column("aliases", JSONB),
 ), stamp="updated_at")
 
 INVENTORY = ChildTable("character_inventory", Part.INVENTORY, InventoryItem, (
