@@ -134,6 +134,7 @@ class HarnessPlayer:
         self.output: list[str] = []  # everything told, one entry per message
         self.answers: deque[str] = deque()  # the lines ask() answers with, in order
         self.closed: str | None = None  # why the connection was closed, once it is
+        self.last_input = harness.clock()
 
     @property
     def ch(self) -> Character:
@@ -151,6 +152,7 @@ class HarnessPlayer:
     async def run(self, line: str) -> str:
         """Run line as the player typed it; what it told this player."""
         before = len(self.output)
+        self.last_input = self.harness.clock()
         await interpret(self.harness.server, self, line)
         return "\n".join(self.output[before:])
 

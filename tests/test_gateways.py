@@ -221,8 +221,9 @@ async def test_finger_finds_characters_on_the_other_gateway_and_offline(pair) ->
     assert f"{bob_name.capitalize()}, normal rank, is playing now." in await ann.command(
         f"finger {bob_name}")
     await bob.quit()
-    assert f"{bob_name.capitalize()}, normal rank, is not playing now. Essences: none." in \
-        await ann.command(f"finger {bob_name}")
+    assert re.search(rf"{bob_name.capitalize()}, normal rank, is not playing now\. Last seen "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\. Essences: none\.",
+                     await ann.command(f"finger {bob_name}"))
     assert "There is no character called 'Nobodyatall'." in await ann.command(
         "finger Nobodyatall")
 

@@ -15,6 +15,7 @@ from mud.commands import (  # noqa: F401
     mail,
     moderation,
     movement,
+    navigation,
     quests,
     settings,
     shops,

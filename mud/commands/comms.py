@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from mud.commands.context import Context
 from mud.commands.registry import command
+from mud.game.model import Character
 from mud.game.state import Game
 
 
@@ -152,8 +153,9 @@ async def finger(ctx: Context) -> None:
         ctx.send("Usage: finger <name>")
         return
     here = ctx.game.find_online(name)
-    if here is not None:
-        ctx.send(f"{here.name}, {here.rank} rank, is playing now.")
+    if here is not None and ctx.game.sees(ctx.ch, here):
+        away = f" Away: {here.afk}" if here.afk is not None else ""
+        ctx.send(f"{_titled(here)}, {here.rank} rank, is playing now.{away}")
         return
     ch = await ctx.server.cache.by_name(name)
     if ch is None:
@@ -163,7 +165,13 @@ async def finger(ctx: Context) -> None:
         ctx.send(f"There is no character called '{name[:20]}'.")
         return
     essences = ", ".join(e.essence_type for e in ch.essences) or "none"
-    ctx.send(f"{ch.name}, {ch.rank} rank, is not playing now. Essences: {essences}.")
+    seen = await ctx.server.characters.last_seen(ch.name)
+    last = f" Last seen {seen:%Y-%m-%d %H:%M} UTC." if seen else ""
+    ctx.send(f"{_titled(ch)}, {ch.rank} rank, is not playing now.{last} Essences: {essences}.")
+
+
+def _titled(ch: Character) -> str:
+    return f"{ch.name} {ch.title}" if ch.title else ch.name
 
 
 @command("whisper", category="communication")

@@ -65,6 +65,7 @@ class PlayerSession(Protocol):
     pending: Confirmation | None  # a question the next line answers
     channels_off: set[str]
     reply_to: str | None
+    last_input: float  # when the player last typed a line (the game's clock)
     snooped_by: PlayerSession | None  # a wizard shown what this session sees
     snooping: PlayerSession | None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from mud.commands.context import Context
 from mud.commands.equipment import attack_line, look_in
@@ -12,11 +13,16 @@ from mud.commands.targets import SELF_WORDS, BadTarget, parse_target, select, se
 from mud.game.abilities import active_buffs
 from mud.game.bonding import essence_bonuses
 from mud.game.mobs import Mob
+from mud.game.model import Character
 from mud.game.money import wealth
 from mud.game.rules import ATTRIBUTES, MAX_ESSENCES
-from mud.game.state import Room
+from mud.game.state import Game, Room
 from mud.text import countable, counted, indefinite, several, upper_first, whole_seconds
+from mud.vocabulary import RANKS
 from mud.world.loader import DIRECTIONS
+
+if TYPE_CHECKING:
+    from mud.commands.host import PlayerSession
 
 ADVERB_EXITS = (*DIRECTIONS, "in", "out")  # exits named by where they go, not by a thing
 
@@ -144,14 +150,27 @@ def exits(ctx: Context) -> None:
 
 @command("who", category="information")
 def who(ctx: Context) -> None:
-    """List the characters in the game."""
-    rows = [c for c in ctx.game.in_world() if ctx.game.sees(ctx.ch, c)]
+    """List the characters in the game, highest rank first.
+
+    Titles are shown, and who is away, idle (a minute or more) or link-dead.
+    """
+    game, now = ctx.game, ctx.game.now()
+    rows = sorted((c for c in game.in_world() if game.sees(ctx.ch, c)),
+                  key=lambda c: (-RANKS.index(c.rank), c.name))
     lines = [f"  [{c.rank:>7}] {c.name}{' ' + c.title if c.title else ''}"
-             f"{' (away)' if c.afk is not None else ''}"
-             f"{'' if ctx.game.is_connected(c) else ' (link-dead)'}" for c in rows]
+             f"{' (away)' if c.afk is not None else ''}{_idle(game, c, now)}" for c in rows]
     count = len(rows)
     ctx.send("Players online:\n" + "\n".join(lines)
              + f"\n{count} player{'s' if count != 1 else ''} online.")
+
+
+def _idle(game: Game, ch: Character, now: float) -> str:
+    """How long a player has typed nothing, once it is a minute or more; or link-dead."""
+    session = game.players.get(ch.id)
+    if session is None:
+        return " (link-dead)"
+    idle = now - cast("PlayerSession", session).last_input
+    return f" (idle {int(idle // 60)}m)" if idle >= 60 else ""
 
 
 @command("score", "sc", category="information")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
@@ -96,6 +97,14 @@ class CharacterRepository:
         async with self._pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT id FROM characters WHERE lower(name) = lower(%s)", (name,))
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def last_seen(self, name: str) -> datetime | None:
+        """When the character was last saved: about when it last played (UTC)."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT updated_at FROM characters WHERE lower(name) = lower(%s)", (name,))
             row = await cur.fetchone()
         return row[0] if row else None
 
