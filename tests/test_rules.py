@@ -53,7 +53,7 @@ def test_registry_prefixes_aliases_and_roles() -> None:
     assert REGISTRY.resolve("xyzzy", "player") is None
     with pytest.raises(Ambiguous) as excinfo:
         REGISTRY.resolve("g", "player")
-    assert excinfo.value.names == ["get", "give", "go"]
+    assert excinfo.value.names == ["get", "give", "go", "group", "gtell"]
 
 
 def test_commands_above_a_role_are_invisible() -> None:

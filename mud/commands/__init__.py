@@ -10,6 +10,7 @@ from mud.commands import (  # noqa: F401
     display,
     equipment,
     essences,
+    groups,
     info,
     items,
     mail,

@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from mud.commands.context import Context
 from mud.commands.info import show_room
-from mud.commands.registry import Need, command
+from mud.commands.registry import Need, command, unmet
 from mud.world.loader import OPPOSITE
+
+if TYPE_CHECKING:
+    from mud.commands.host import PlayerSession
 
 MOVING = Need.STANDING | Need.NOT_FIGHTING  # what walking asks, by command or by exit name
 
 
-def walk(ctx: Context, exit_name: str) -> None:
-    """Leave through exit_name; the dispatcher has checked that the caller may (MOVING)."""
+def walk(ctx: Context, exit_name: str, moved: set[int] | None = None) -> None:
+    """Leave through exit_name, and whoever follows the caller and may walk comes along; the
+    dispatcher has checked that the caller may (MOVING). moved: who walked this step already
+    (followers of followers come too, each once)."""
     room = ctx.room
     destination = room.template.exits.get(exit_name)
     if destination is None:
         ctx.send("You can't go that way.")
         return
-    ch = ctx.ch
-    ctx.game.tell_room(room, f"{ch.name} leaves {exit_name}.", exclude=[ch], actor=ch)
-    arrived = ctx.game.move(ch, destination)
+    ch, game = ctx.ch, ctx.game
+    moved = moved if moved is not None else set()
+    moved.add(id(ch))
+    game.tell_room(room, f"{ch.name} leaves {exit_name}.", exclude=[ch], actor=ch)
+    arrived = game.move(ch, destination)
     came_from = OPPOSITE.get(exit_name)
-    ctx.game.tell_room(arrived, f"{ch.name} arrives from the {came_from}." if came_from
-                       else f"{ch.name} arrives.", exclude=[ch], actor=ch)
+    game.tell_room(arrived, f"{ch.name} arrives from the {came_from}." if came_from
+                   else f"{ch.name} arrives.", exclude=[ch], actor=ch)
     show_room(ctx, brief=ch.brief)
+    for follower in [c for c in room.occupants if c.following is ch and id(c) not in moved]:
+        session = game.players.get(follower.id)
+        if session is None or unmet(game, follower, Need.THAWED | MOVING) is not None:
+            game.tell(follower, f"You cannot follow {ch.name} just now.")
+            continue
+        game.tell(follower, f"You follow {ch.name} {exit_name}.")
+        walk(Context(ctx.server, cast("PlayerSession", session), follower, ""), exit_name,
+             moved)
 
 
 def _direction(name: str, alias: str) -> None:

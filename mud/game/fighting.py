@@ -170,7 +170,10 @@ def _mob_dies(game: Game, mob: Mob, killer: Character, now: float) -> None:
         _loot_for(game, killer, room, loot)
     points = combat.ability_progress_for_kill(mob.template.rank)
     fought = [c for c in room.occupants if c in mob.attackers or c.id in mob.used]
+    credited = list(fought)  # and their group mates standing there: the kill counts for them
     for ch in fought:
+        credited += [m for m in game.groups.mates_in(ch, room.id) if m not in credited]
+    for ch in credited:
         for ability in [a for a in ch.abilities if a.id in mob.used.get(ch.id, ())]:
             grant(game, ch, ability, points)
         for quest, objective, count in quests.record(ch, game.world.quests, "kill",

@@ -257,6 +257,7 @@ class Character:
     invisible: bool = False  # not saved: a wizard hidden from players until `vis` or logout
     resting: bool = False  # not saved: a character logs in standing
     fighting: Mob | None = None  # not saved: the monster it attacks
+    following: Character | None = None  # not saved: whom it walks after
     dirty: set[Part] = field(default_factory=set)
     changed_abilities: set[uuid.UUID] = field(default_factory=set)  # for Part.ABILITIES
     on_dirty: Callable[[Character], None] | None = field(default=None, repr=False)
@@ -281,7 +282,7 @@ class Character:
     def detached_copy(self) -> Character:
         """A deep copy tied to no saver, to stage a change before the database commits it."""
         twin = copy.copy(self)
-        twin.on_dirty, twin.fighting = None, None
+        twin.on_dirty, twin.fighting, twin.following = None, None, None
         twin.dirty, twin.changed_abilities = set(), set()
         twin.completed_quests = set(self.completed_quests)
         for name in _COLLECTIONS:
@@ -425,7 +426,7 @@ _COLLECTIONS = {"inventory": Part.INVENTORY, "essences": Part.ESSENCES,
 _UNMARKED = frozenset({
     "id", "player_id", "name",  # who it is: written once, when it is created
     "completed_quests",  # known from the quest rows, and saved through them
-    "invisible", "resting", "fighting",  # play state, never saved
+    "invisible", "resting", "fighting", "following",  # play state, never saved
     "dirty", "changed_abilities", "on_dirty",  # the saver's bookkeeping
 })
 

@@ -10,10 +10,24 @@ from mud.game.state import Game
 
 
 def leave_world(game: Game, ch: Character) -> None:
-    """Take ch out of the world: no session plays it, its fights end, it leaves its room, and
-    the room is told."""
+    """Take ch out of the world: no session plays it, its fights end, it leaves its group and
+    its followers, it leaves its room, and the room is told."""
     game.players.pop(ch.id, None)
     room = game.room_of(ch)
     disengage(game, ch)
+    part_company(game, ch)
     game.unplace(ch)
     game.notify(room, LEFT, ch)
+
+
+def part_company(game: Game, ch: Character) -> None:
+    """ch leaves its group (the others are told) and stops following; whoever followed ch
+    stops."""
+    group = game.groups.leave(ch)
+    for member in group.members if group else []:
+        game.tell(member, f"{ch.name} has left the group.")
+    ch.following = None
+    for other in game.present():
+        if other.following is ch:
+            other.following = None
+            game.tell(other, f"You stop following {ch.name}.")

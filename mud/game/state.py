@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mud.game import quests
+from mud.game.groups import Groups
 from mud.game.mobs import Mob, SpawnSlot
 from mud.game.model import Character
 from mud.game.notices import Kind, Notices
@@ -69,6 +70,7 @@ class Game:
         self.fights: set[Mob] = set()  # monsters in combat, each with its attackers
         self.slots: list[SpawnSlot] = []
         self.shops: dict[str, Shop] = {}  # by shop id, made when first visited
+        self.groups = Groups()
         self.use_world(world)
 
     def use_world(self, world: World) -> list[Room]:

@@ -313,8 +313,8 @@ CHILDREN = (INVENTORY, ESSENCES, ABILITIES, QUESTS, SKILLS)
 FINISHED_QUESTS = IdsOf("completed_quests", QUESTS, "quest_id", ("status", "completed"))
 
 # fields of Character that are deliberately not saved (play state and the saver's bookkeeping)
-NOT_SAVED = frozenset({"invisible", "resting", "fighting", "dirty", "changed_abilities",
-                       "on_dirty"})
+NOT_SAVED = frozenset({"invisible", "resting", "fighting", "following", "dirty",
+                       "changed_abilities", "on_dirty"})
 
 
 _DUMPERS = {c.kind.dumper for t in (CHARACTERS, *CHILDREN) for c in t.columns if c.kind.dumper}
