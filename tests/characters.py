@@ -63,8 +63,9 @@ def every_field_filled(account_id: Any, created: Character) -> Character:
         "room_id": "market_street", "health": 301, "mana": 302, "stamina": 303,
         "inventory_expansion": 2, "weak_until": 1_900_000_000.25, "frozen": True,
         "prompt": "%h hp [%r]> ", "colour": False, "title": "the Tireless",
-        "afk": "back soon", "ignoring": ("bob", "carol"), "brief": True, "wimpy": 25,
-        "autoloot": True, "autocoin": True, "aliases": {"kr": "kill rat", "hh": "use $1 $*"},
+        "afk": "back soon", "ignoring": ("bob", "carol"), "brief": True, "compact": True,
+        "wimpy": 25, "autoloot": True, "autocoin": True,
+        "aliases": {"kr": "kill rat", "hh": "use $1 $*"},
         "essences": [essence, other],
         "abilities": filled(Ability, [
             {"id": new_id(), "essence_id": essence.id, "ability_name": "Fire Bolt",

@@ -91,6 +91,48 @@ async def test_look_me_and_the_list_of_commands() -> None:
     assert "You are Alice, a normal-rank adventurer." in await alice.run("look me")
     assert "You are Alice" in await alice.run("look self")
     listed = await alice.run("commands")
-    assert "Settings: alias, autocoin, autoloot, brief, color, password, prompt, unalias, " \
-        "wimpy." in listed
+    assert "Settings: alias, autocoin, autoloot, brief, color, compact, password, prompt, " \
+        "unalias, wimpy." in listed
     assert "goto" not in listed and "Socials: 34" in listed
+
+
+async def test_compact_fights_tell_each_round_as_one_line(arena: Harness) -> None:
+    player = arena.player(room="inn_cellar")
+    assert "Compact: each round of a fight is one line." in await player.run("compact")
+    await player.run("kill rat")
+    before = len(player.output)
+    arena.advance(arena.server.settings.tick_interval)
+    arena.tick()
+    told = player.output[before:]
+    assert len(told) == 1 and ("You hit a cellar rat" in told[0] or "You miss" in told[0])
+    assert "a cellar rat" in told[0].split(".", 1)[1]  # the rat's turn, on the same line
+
+
+async def test_a_bed_costs_coins_and_restores_twice_as_fast_as_resting() -> None:
+    harness = Harness()
+    sleeper = harness.player("Alice", room="inn_loft", health=10)
+    assert "There is no bed for hire here" in await harness.player("Bob").run("sleep")
+    assert "A bed here costs 4 copper; you have 0." in await sleeper.run("sleep")
+    sleeper.carry("copper_coin", 5)
+    assert "You pay 4 copper for a bed and lie down to sleep." in await sleeper.run("sleep")
+    assert sleeper.ch.resting and sleeper.ch.in_bed
+    assert "You are already in bed." in await sleeper.run("sleep")
+    rester = harness.player("Carol", room="inn_loft", health=10)
+    await rester.run("rest")
+    harness.advance(harness.server.settings.tick_interval)
+    harness.tick()
+    assert sleeper.ch.health - 10 == 2 * (rester.ch.health - 10) > 0
+    await sleeper.run("stand")
+    await sleeper.run("rest")  # on the floor now: the bed was for one sleep
+    assert not sleeper.ch.in_bed
+
+
+async def test_junk_and_sacrifice_destroy_for_good() -> None:
+    alice = Harness().player("Alice")
+    alice.carry("rat_tail", 3)
+    assert "You throw away a rat's tail (x2)." in await alice.run("junk 2 tail")
+    assert [r.quantity for r in alice.ch.inventory if r.item_id == "rat_tail"] == [1]
+    assert "Junk one kind of thing at a time" in await alice.run("junk all")
+    assert "You offer a rusty sword to the gods, and it is gone." in await alice.run(
+        "sacrifice sword")
+    assert "rusty sword" not in await alice.run("look")

@@ -98,7 +98,8 @@ def test_each_need_has_its_one_refusal_and_commands_declare_todays_rules() -> No
     special = {name: needs for name, needs in declared.items() if needs != Need.THAWED}
     assert special == {
         **dict.fromkeys(MOVEMENT, Need.THAWED | Need.STANDING | Need.NOT_FIGHTING),
-        "rest": Need.THAWED | Need.NOT_FIGHTING, "forage": Need.THAWED | Need.NOT_FIGHTING,
+        "rest": Need.THAWED | Need.NOT_FIGHTING, "sleep": Need.THAWED | Need.NOT_FIGHTING,
+        "forage": Need.THAWED | Need.NOT_FIGHTING,
         "quit": Need.NOT_FIGHTING}  # everything else (get, drop, kill, use, bond...) thawed only
 
 

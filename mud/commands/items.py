@@ -23,6 +23,19 @@ def _carried(ch: Character) -> list[InventoryItem]:
     return [row for row in ch.inventory if row.slot is None]
 
 
+def _chosen(ctx: Context, verb: str) -> tuple[TargetSpec, list[InventoryItem]] | None:
+    """The target the arguments give and the pack rows it names (the player told why when
+    there are none)."""
+    spec = ctx.target_spec(ctx.args, verb)
+    if spec is None:
+        return None
+    found = select(_carried(ctx.ch), spec, ctx.item_words)
+    if not found:
+        ctx.send(_not_carried(ctx, spec))
+        return None
+    return spec, found
+
+
 def _split(text: str, separators: tuple[str, ...]) -> tuple[str, str] | None:
     """'3 coin in pouch' -> ('3 coin', 'pouch') at the last separator word with words on both
     sides; None when there is none."""
@@ -96,14 +109,10 @@ def drop(ctx: Context) -> None:
 
     Usage: drop <item>      drop 2.sword      drop all.coin      drop 3 coin      drop all
     """
-    spec = ctx.target_spec(ctx.args, "drop")
-    if spec is None:
+    chosen = _chosen(ctx, "drop")
+    if chosen is None:
         return
-    room, ch = ctx.room, ctx.ch
-    found = select(_carried(ch), spec, ctx.item_words)
-    if not found:
-        ctx.send(_not_carried(ctx, spec))
-        return
+    (spec, found), room, ch = chosen, ctx.room, ctx.ch
     with ctx.game.collecting(ch):
         for row in found:
             quantity = _amount(spec, row.quantity)
@@ -118,6 +127,50 @@ def drop(ctx: Context) -> None:
             label = ctx.game.label(row.item_id, quantity)
             ctx.send(f"You drop {label}.")
             ctx.game.tell_room(room, f"{ch.name} drops {label}.", exclude=[ch])
+
+
+@command("junk", "destroy", category="items")
+def junk(ctx: Context) -> None:
+    """Throw away something you carry, for good (what no shop buys, say).
+
+    Usage: junk <item>      junk 3 tail      junk all.tail
+    """
+    if ctx.args.strip().lower() == "all":
+        ctx.send("Junk one kind of thing at a time: junk all.<item>.")
+        return
+    chosen = _chosen(ctx, "junk")
+    if chosen is None:
+        return
+    (spec, found), ch = chosen, ctx.ch
+    with ctx.game.collecting(ch):
+        for row in found:
+            quantity = _amount(spec, row.quantity)
+            ch.remove_item(row, quantity)
+            ctx.send(f"You throw away {ctx.game.label(row.item_id, quantity)}.")
+
+
+@command("sacrifice", "sac", category="items")
+def sacrifice(ctx: Context) -> None:
+    """Offer something lying here to the gods, who take it away for good.
+
+    Usage: sacrifice <item>      sacrifice all.bone
+    """
+    spec = ctx.target_spec(ctx.args, "sacrifice")
+    if spec is None:
+        return
+    room = ctx.room
+    found = [] if spec.keyword is None else select(room.items, spec, ctx.item_words)
+    if not found:
+        ctx.send("Sacrifice one kind of thing at a time: sacrifice all.<item>."
+                 if spec.keyword is None else f"You see no '{spec.keyword}' here.")
+        return
+    for floor in found:
+        quantity = _amount(spec, floor.quantity)
+        ctx.game.take_from_floor(room, floor, quantity)
+        label = ctx.game.label(floor.item_id, quantity)
+        ctx.send(f"You offer {label} to the gods, and it is gone.")
+        ctx.game.tell_room(room, f"{ctx.ch.name} offers {label} to the gods.",
+                           exclude=[ctx.ch])
 
 
 @command("give", category="items")

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, cast
 from mud.commands.context import Context
 from mud.commands.info import show_room
 from mud.commands.registry import Need, command, unmet
+from mud.game.errors import GameError
+from mud.game.shops import take_a_bed
 from mud.world.loader import OPPOSITE
 
 if TYPE_CHECKING:
@@ -71,9 +73,28 @@ def rest(ctx: Context) -> None:
     if ch.resting:
         ctx.send("You are already resting.")
         return
-    ch.resting = True
+    ch.resting, ch.in_bed = True, False
     ctx.send("You sit down and rest.")
     ctx.game.tell_room(ctx.room, f"{ch.name} sits down to rest.", exclude=[ch])
+
+
+@command("sleep", category="movement", needs=Need.NOT_FIGHTING)
+def sleep(ctx: Context) -> None:
+    """Pay for a bed where there are beds (an inn's), and sleep in it.
+
+    Your health, mana and stamina return twice as fast as resting. Stand up when you are done.
+    """
+    price = ctx.room.template.bed
+    if not price:
+        ctx.send("There is no bed for hire here: look for an inn.")
+        return
+    try:
+        take_a_bed(ctx.ch, price, ctx.game.world.items)
+    except GameError as exc:
+        ctx.send(exc.message)
+        return
+    ctx.send(f"You pay {price} copper for a bed and lie down to sleep.")
+    ctx.game.tell_room(ctx.room, f"{ctx.ch.name} lies down in a bed.", exclude=[ctx.ch])
 
 
 @command("stand", "wake", category="movement")

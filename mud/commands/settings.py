@@ -1,5 +1,5 @@
-"""How a player plays, kept with the character: aliases, brief room descriptions, wimpy, and
-what they pick up from their kills at once (autoloot, autocoin)."""
+"""How a player plays, kept with the character: aliases, brief room descriptions, compact
+fights, wimpy, and what they pick up from their kills at once (autoloot, autocoin)."""
 
 from __future__ import annotations
 
@@ -72,6 +72,8 @@ def _setting(name: str, attr: str, summary: str, on: str, off: str) -> None:
 _setting("brief", "brief", "Walking, see a room's name, exits and who is there, not its text.",
          "Brief: rooms you walk into show no description (look shows it).",
          "Brief is off: rooms you walk into are described in full.")
+_setting("compact", "compact", "Read each round of a fight as one line.",
+         "Compact: each round of a fight is one line.", "Compact is off: a line per blow.")
 _setting("autoloot", "autoloot", "Pick up what your kills drop at once.",
          "Autoloot is on: what your kills drop goes into your pack.", "Autoloot is off.")
 _setting("autocoin", "autocoin", "Pick up the coins your kills drop at once.",

@@ -197,4 +197,4 @@ def regenerate_all(characters: Iterable[Character], catalogue: Essences, now: fl
 
 def regenerate(ch: Character, recovery: int) -> bool:
     """One regeneration tick; True when any pool changed."""
-    return ch.regenerate(rules.regeneration(recovery, ch.resting))
+    return ch.regenerate(rules.regeneration(recovery, ch.resting, ch.in_bed))

@@ -250,12 +250,14 @@ class Character:
     afk: str | None = None  # the away message; None: not away
     ignoring: tuple[str, ...] = ()  # names of the characters whose words it does not read
     brief: bool = False  # walking shows a room's name, exits and who is there, not its text
+    compact: bool = False  # a fight's round is told as one line
     wimpy: int = 0  # flee on its own when health falls below this in a fight (0: never)
     autoloot: bool = False  # what its kills drop goes to its pack at once
     autocoin: bool = False  # the coins its kills drop go to its pack at once
     aliases: dict[str, str] = field(default_factory=dict)  # name -> commands (assigned whole)
     invisible: bool = False  # not saved: a wizard hidden from players until `vis` or logout
     resting: bool = False  # not saved: a character logs in standing
+    in_bed: bool = False  # not saved: its resting is in a paid bed (`sleep`), not on the floor
     fighting: Mob | None = None  # not saved: the monster it attacks
     following: Character | None = None  # not saved: whom it walks after
     dirty: set[Part] = field(default_factory=set)
@@ -426,7 +428,7 @@ _COLLECTIONS = {"inventory": Part.INVENTORY, "essences": Part.ESSENCES,
 _UNMARKED = frozenset({
     "id", "player_id", "name",  # who it is: written once, when it is created
     "completed_quests",  # known from the quest rows, and saved through them
-    "invisible", "resting", "fighting", "following",  # play state, never saved
+    "invisible", "resting", "in_bed", "fighting", "following",  # play state
     "dirty", "changed_abilities", "on_dirty",  # the saver's bookkeeping
 })
 

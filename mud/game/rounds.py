@@ -25,6 +25,11 @@ from mud.world.essences import AbilityTemplate
 
 def combat_round(game: Game, now: float) -> None:
     """Every fight's exchange of blows for this tick."""
+    with game.one_line_a_round():
+        _exchange_blows(game, now)
+
+
+def _exchange_blows(game: Game, now: float) -> None:
     for mob in list(game.fights):
         present = [c for c in mob.attackers if c.room_id == mob.room_id
                    and game.find_online(c.name) is c]

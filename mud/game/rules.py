@@ -9,6 +9,7 @@ from mud.vocabulary import RANKS as RANKS
 
 MAX_ESSENCES = 4
 RESTING_REGENERATION = 3  # resting multiplies what each tick restores
+BED_REGENERATION = 6  # sleeping in a paid bed, instead
 STARTING_ATTRIBUTE = 10
 BASE_INVENTORY_SLOTS = 20
 SLOTS_PER_EXPANSION = 10
@@ -40,9 +41,10 @@ def next_rank(rank: str) -> str | None:
     return RANKS[index] if index < len(RANKS) else None
 
 
-def regeneration(recovery: int, resting: bool = False) -> int:
-    """Points each pool regains per regeneration tick."""
-    return max(1, recovery // 5) * (RESTING_REGENERATION if resting else 1)
+def regeneration(recovery: int, resting: bool = False, in_bed: bool = False) -> int:
+    """Points each pool regains per regeneration tick (in_bed: resting in a paid bed)."""
+    return max(1, recovery // 5) * (BED_REGENERATION if resting and in_bed else
+                                    RESTING_REGENERATION if resting else 1)
 
 
 def bond_bonus(rank_bonded: str, favoured: bool) -> int:

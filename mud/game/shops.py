@@ -83,6 +83,21 @@ def mend(row: InventoryItem) -> None:
 BUY_MAX = 100  # items in one purchase
 
 
+def _charge(ch: Character, amount: int, items: Mapping[str, ItemTemplate], costs: str,
+            adding: list[tuple[str, int, bool]] | None = None) -> int:
+    """Take amount in coins from ch, all or nothing, with room checked for the change and for
+    what is being bought (adding); the change given. costs begins the refusal when ch has too
+    little: "That costs", "Mending it costs"."""
+    payment = plan_payment(ch, amount, items)
+    if payment is None:
+        raise GameError("too_poor", f"{costs} {amount} copper; you have {wealth(ch, items)}.")
+    if not ch.fits((adding or []) + change_coins(payment, items), payment.emptied):
+        raise GameError("pack_full", "You cannot carry that much more." if adding else
+                        "You have no room for your change.")
+    settle(ch, payment, items)
+    return payment.change
+
+
 def buy(ch: Character, shop: Shop, item: ItemTemplate, count: int,
         items: Mapping[str, ItemTemplate]) -> tuple[int, int]:
     """ch buys count of item from shop: all or nothing. Returns (cost, change given)."""
@@ -93,16 +108,11 @@ def buy(ch: Character, shop: Shop, item: ItemTemplate, count: int,
         raise GameError("out_of_stock", f"There {'is' if available == 1 else 'are'} only "
                                         f"{available} for sale.")
     cost = price(shop.template, item) * count
-    payment = plan_payment(ch, cost, items)
-    if payment is None:
-        raise GameError("too_poor", f"That costs {cost} copper; you have {wealth(ch, items)}.")
     bought = [(item.id, count, item.stackable)]
-    if not ch.fits(bought + change_coins(payment, items), payment.emptied):
-        raise GameError("pack_full", "You cannot carry that much more.")
-    settle(ch, payment, items)
+    change = _charge(ch, cost, items, "That costs", bought)
     ch.add_items(bought)
     shop.take(item.id, count)
-    return cost, payment.change
+    return cost, change
 
 
 def sell(ch: Character, shop: Shop, row: InventoryItem, items: Mapping[str, ItemTemplate],
@@ -133,12 +143,14 @@ def repair(ch: Character, shop: Shop, row: InventoryItem, items: Mapping[str, It
         raise GameError("not_repaired", "That is not something mended here.")
     if cost == 0:
         raise GameError("whole", "That needs no mending.")
-    payment = plan_payment(ch, cost, items)
-    if payment is None:
-        raise GameError("too_poor", f"Mending it costs {cost} copper; you have "
-                                    f"{wealth(ch, items)}.")
-    if not ch.fits(change_coins(payment, items), payment.emptied):
-        raise GameError("pack_full", "You have no room for your change.")
-    settle(ch, payment, items)
+    _charge(ch, cost, items, "Mending it costs")
     mend(row)
     return cost
+
+
+def take_a_bed(ch: Character, price: int, items: Mapping[str, ItemTemplate]) -> None:
+    """ch pays price for a bed and lies down in it: resting, at the bed's faster rate."""
+    if ch.resting and ch.in_bed:
+        raise GameError("in_bed", "You are already in bed.")
+    _charge(ch, price, items, "A bed here costs")
+    ch.resting, ch.in_bed = True, True

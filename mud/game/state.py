@@ -71,6 +71,7 @@ class Game:
         self.slots: list[SpawnSlot] = []
         self.shops: dict[str, Shop] = {}  # by shop id, made when first visited
         self.groups = Groups()
+        self._round: dict[Character, list[str]] | None = None  # see one_line_a_round
         self.use_world(world)
 
     def use_world(self, world: World) -> list[Room]:
@@ -120,15 +121,18 @@ class Game:
         else:
             room.items.extend(FloorItem(item_id) for _ in range(quantity))
 
+    def take_from_floor(self, room: Room, floor: FloorItem, quantity: int) -> None:
+        floor.quantity -= quantity
+        if floor.quantity == 0:
+            room.items.remove(floor)
+
     def pick_up(self, ch: Character, room: Room, floor: FloorItem, quantity: int) -> str | None:
         """ch takes quantity of a floor item into its pack, telling the room; the label of what
         it took, or None (nothing taken) when it cannot carry it."""
         template = self.world.items[floor.item_id]
         if not ch.can_carry(floor.item_id, template.stackable):
             return None
-        floor.quantity -= quantity
-        if floor.quantity == 0:
-            room.items.remove(floor)
+        self.take_from_floor(room, floor, quantity)
         ch.add_item(floor.item_id, quantity, template.stackable, floor.metadata)
         label = self.label(floor.item_id, quantity)
         self.tell_room(room, f"{ch.name} picks up {label}.", exclude=[ch])
@@ -251,9 +255,24 @@ class Game:
                               f"{count}/{objective.count}")
 
     def tell(self, ch: Character, text: str) -> None:
+        if self._round is not None and ch.compact:
+            self._round.setdefault(ch, []).append(text)
+            return
         player = self.players.get(ch.id)
         if player is not None:
             player.send(text)
+
+    @contextmanager
+    def one_line_a_round(self) -> Iterator[None]:
+        """What a fight's round tells those who chose compact fights is gathered, and told to
+        each of them as one line at its end."""
+        self._round = {}
+        try:
+            yield
+        finally:
+            gathered, self._round = self._round, None
+            for ch, lines in gathered.items():
+                self.tell(ch, " ".join(lines))
 
     def tell_room(self, room: Room, text: str, exclude: Iterable[Character] = (),
                   actor: Character | None = None, speaker: Character | None = None) -> None:

@@ -30,7 +30,7 @@ OPPOSITE = {"north": "south", "south": "north", "east": "west", "west": "east",
             "up": "down", "down": "up"}
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 EXIT_PATTERN = re.compile(r"^[a-z]{2,20}$")
-ROOM_KEYS = {"id", "name", "place", "description", "exits", "items", "monsters", "forage"}
+ROOM_KEYS = {"id", "name", "place", "description", "exits", "items", "monsters", "forage", "bed"}
 PLACE_MAX = 100  # characters in a room's running-text form
 
 __all__ = ["DIRECTIONS", "OPPOSITE", "ItemTemplate", "RoomTemplate", "World", "WorldError",
@@ -56,6 +56,7 @@ class RoomTemplate:
     monsters: tuple[Spawn, ...] = ()
     forage: tuple[str, ...] = ()  # items `forage` may find here
     place: str = ""  # the room in running text ("outside the North Gate"); "": made from name
+    bed: int = 0  # what a night in a bed here costs, in copper (`sleep`); 0: no bed
 
     @property
     def where(self) -> str:
@@ -223,7 +224,8 @@ class _Loader:
                     {str(k): str(v) for k, v in exits.items()},
                     self.spawns(path, entry, room, "items", "item", "quantity"),
                     self.spawns(path, entry, room, "monsters", "monster", "count"),
-                    tuple(forage), _place(problem, entry, room))
+                    tuple(forage), _place(problem, entry, room),
+                    number(problem, entry, room, "bed", 0, 10_000, 0))
 
     def cross_check(self, world: World, sources: dict[str, Path]) -> None:
         for room in world.rooms.values():
