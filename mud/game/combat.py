@@ -93,6 +93,8 @@ class Side:
     pools: Mapping[str, int] = field(default_factory=dict)
     heals_below: float = 1.0  # it heals only below this share of its health (monsters: half)
     abilities_replace_blow: bool = False  # a round it uses an ability it strikes no blow
+    uses_per_round: float = math.inf  # abilities it can use in a round, all told (a player
+    # types one command at a time); strikes are used biggest first
 
 
 @dataclass(frozen=True)
@@ -111,14 +113,18 @@ class _Contender:
         self.health = float(side.health)
         self.pools = {pool: float(have) for pool, have in side.pools.items()}
         self.fell_at: float | None = None  # the round (with its fraction) it fell in
+        self.uses_left = side.uses_per_round  # abilities it may still use this round
 
     def _use(self, move: Move, wanted: float) -> float:
-        """Uses of move this round, up to wanted and what its pace and pool allow; paid."""
-        uses = min(move.per_round, wanted)
+        """Uses of move this round, up to wanted and what its pace, its pool and the round's
+        uses left allow; paid."""
+        uses = min(move.per_round, wanted, self.uses_left)
         if move.cost:
             uses = min(uses, self.pools.get(move.resource, 0.0) / move.cost)
             self.pools[move.resource] = self.pools.get(move.resource, 0.0) - uses * move.cost
-        return max(0.0, uses)
+        uses = max(0.0, uses)
+        self.uses_left -= uses
+        return uses
 
     def _heal(self) -> float:
         """Heal what is missing, as far as the heals allow; the uses it took."""
@@ -134,11 +140,12 @@ class _Contender:
     def act(self, other: _Contender, round_: int) -> None:
         """One round: heal when hurt, then strike with every ability ready and the blow. Once
         the other has fallen, only heal (the other acts on, to count its own rounds)."""
+        self.uses_left = self.side.uses_per_round
         used = self._heal()
         if other.fell_at is not None:
             return
         dealt = 0.0
-        for move in self.side.strikes:
+        for move in sorted(self.side.strikes, key=lambda m: -m.size):
             uses = self._use(move, math.inf)
             dealt += uses * move.size
             used += uses

@@ -20,7 +20,7 @@ log = logging.getLogger("mud.combat")
 
 MOB_ABILITY_CHANCE = 0.3  # a round in which a monster with a ready ability uses it
 MOB_REGENERATION = 10  # percent of its health a monster out of combat regains each tick
-TYPING_SECONDS = 1.0  # sizing a fight up, the least time between a player's uses of an ability
+TYPING_SECONDS = 1.5  # sizing a fight up, the time a player takes to use one more ability
 
 
 # -- the two sides --------------------------------------------------------------------------
@@ -77,7 +77,8 @@ def _character_side(game: Game, ch: Character, mob: Mob, now: float,
     blow = combat.expected(equipment.attack(ch, game.world.items)[0],
                            character_fighter(game, ch, now, attacking=True), mob_fighter(mob))
     return combat.Side(ch.health, ch.max_health, blow, tuple(strikes), tuple(heals),
-                       {"mana": ch.mana, "stamina": ch.stamina})
+                       {"mana": ch.mana, "stamina": ch.stamina},
+                       uses_per_round=round_seconds / TYPING_SECONDS)
 
 
 def _mob_side(game: Game, mob: Mob, ch: Character, now: float,

@@ -30,7 +30,7 @@ def combat_round(game: Game, now: float) -> None:
 
 
 def _exchange_blows(game: Game, now: float) -> None:
-    for mob in list(game.fights):
+    for mob in sorted(game.fights, key=lambda mob: mob.uid):  # the same order every run
         present = [c for c in mob.attackers if c.room_id == mob.room_id
                    and game.find_online(c.name) is c]
         for gone in [c for c in mob.attackers if c not in present]:
