@@ -200,3 +200,25 @@ async def test_quest_progress_and_skills_survive_a_restart(server_factory,
     client, _ = await rejoin(again, name)
     assert "(ready to turn in)" in await client.command("quests")
     assert await client.command("skills") == skills_before
+
+
+async def test_a_group_of_two_shares_a_kill_its_coins_and_leaves_its_loot(arena: ServerProcess
+                                                                           ) -> None:
+    """One fights, both are credited with the kill (the other never struck a blow); the killer's
+    autocoin shares the coins out, and the essence is left on the floor for the group."""
+    fighter, _ = await join(arena)
+    friend, friend_name = await join(arena)
+    for client in (fighter, friend):
+        assert "You accept 'Rat Trouble'." in await client.command("quest accept 1")
+    assert "Autocoin is on" in await fighter.command("autocoin")
+    await fighter.command(f"group invite {friend_name}")
+    assert "You join the group." in await friend.command("group accept")
+
+    fight = await kill_rat(fighter)
+    assert "[Rat Trouble] a test rat: 1/1" in fight
+    assert "You pick up a copper coin." in fight + await fighter.drain()
+    told = await friend.expect(r"You pick up a copper coin\.")
+    assert "[Rat Trouble] a test rat: 1/1" in told
+    assert "(ready to turn in)" in await friend.command("quests")
+    assert "An ember essence lies here." in await friend.command("look")
+    assert "a copper coin" in await friend.command("inventory")

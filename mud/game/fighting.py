@@ -193,23 +193,40 @@ def _mob_dies(game: Game, mob: Mob, killer: Character, now: float) -> None:
 
 def _loot_for(game: Game, killer: Character, room: Room, loot: list[tuple[str, int]]) -> None:
     """What the killer's autoloot (everything) or autocoin (coins) picks up of a kill's drop,
-    when it stands there, playing."""
+    when it stands there, playing. In a group with mates standing there, the coins are shared
+    out among them (the killer keeps what does not divide) and the other things are left on
+    the floor for the group."""
     if not (killer.autoloot or killer.autocoin) or killer.room_id != room.id \
             or not game.is_connected(killer):
         return
-    with game.collecting(killer):
+    mates = [m for m in game.groups.mates_in(killer, room.id) if game.is_connected(m)]
+    with game.collecting(killer, *mates):
         for item_id, quantity in loot:
-            if not killer.autoloot and game.world.items[item_id].kind != "currency":
-                continue
-            for floor in [f for f in room.items if f.item_id == item_id and not f.metadata]:
-                label = game.pick_up(killer, room, floor, min(quantity, floor.quantity))
-                if label is None:
-                    game.tell(killer, "Your pack is full: the rest of the loot stays here.")
+            if game.world.items[item_id].kind != "currency":
+                if killer.autoloot and not mates and not _take(game, killer, room, item_id,
+                                                               quantity):
                     return
-                game.tell(killer, f"You pick up {label}.")
-                quantity -= min(quantity, floor.quantity)
-                if quantity <= 0:
+                continue
+            share, left = divmod(quantity, 1 + len(mates))
+            for member, count in [(killer, share + left), *((m, share) for m in mates)]:
+                if count and not _take(game, member, room, item_id, count):
                     break
+
+
+def _take(game: Game, ch: Character, room: Room, item_id: str, quantity: int) -> bool:
+    """ch picks up quantity of item_id from the floor (its piles without metadata); False when
+    its pack filled first (ch is told)."""
+    for floor in [f for f in room.items if f.item_id == item_id and not f.metadata]:
+        taking = min(quantity, floor.quantity)
+        label = game.pick_up(ch, room, floor, taking)
+        if label is None:
+            game.tell(ch, "Your pack is full: the rest of the loot stays here.")
+            return False
+        game.tell(ch, f"You pick up {label}.")
+        quantity -= taking
+        if quantity <= 0:
+            break
+    return True
 
 
 def flee(game: Game, ch: Character) -> str | None:
