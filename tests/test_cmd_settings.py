@@ -112,6 +112,8 @@ async def test_a_bed_costs_coins_and_restores_twice_as_fast_as_resting() -> None
     harness = Harness()
     sleeper = harness.player("Alice", room="inn_loft", health=10)
     assert "There is no bed for hire here" in await harness.player("Bob").run("sleep")
+    assert "You are rested already" in await harness.player("Dave", room="inn_loft").run(
+        "sleep")
     assert "A bed here costs 4 copper; you have 0." in await sleeper.run("sleep")
     sleeper.carry("copper_coin", 5)
     assert "You pay 4 copper for a bed and lie down to sleep." in await sleeper.run("sleep")

@@ -152,5 +152,7 @@ def take_a_bed(ch: Character, price: int, items: Mapping[str, ItemTemplate]) -> 
     """ch pays price for a bed and lies down in it: resting, at the bed's faster rate."""
     if ch.resting and ch.in_bed:
         raise GameError("in_bed", "You are already in bed.")
+    if all(getattr(ch, pool) >= ch.pool_max(pool) for pool in ("health", "mana", "stamina")):
+        raise GameError("rested", "You are rested already: a bed would be wasted on you.")
     _charge(ch, price, items, "A bed here costs")
     ch.resting, ch.in_bed = True, True
