@@ -27,7 +27,8 @@ async def test_a_social_alone_at_someone_at_a_monster_and_at_oneself() -> None:
     told = len(bob.output)
     assert "Hug whom?" in await alice.run("hug")  # it needs a target: the room reads nothing
     assert len(bob.output) == told
-    assert "There is no one called 'zed' here." in await alice.run("poke zed")
+    assert "There is no one called 'zed' here." in await alice.run("smile zed")
+    assert "You poke at the air where zed is not." in await alice.run("poke zed")
 
     rat = harness.player("Dave", room="inn_cellar")
     assert "You poke a cellar rat in the ribs." in await rat.run("poke rat")
@@ -54,6 +55,11 @@ def test_a_social_naming_the_wrong_people_is_refused_with_the_key() -> None:
     assert "'alone_room' must name $n" in problems
     assert "'at_room' must name $N" in problems
     assert "'at' must name $N" in problems
+    problems.clear()
+    parse_social(lambda entry, message: problems.append(message), "social #2 (do)",
+                 data | {"alone": "You do.", "at_room": "$n does it to $N.",
+                         "not_found": "No $N here."})
+    assert "'not_found' may use only $T (the name typed)" in problems
 
 
 async def test_whisper_and_shout() -> None:

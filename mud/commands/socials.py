@@ -43,7 +43,8 @@ def perform(ctx: Context, social: Social) -> None:
         people = select(seen, spec, lambda c: (c.name.lower(),))
         mobs = [] if people else select_monsters(room.mobs, spec)
         if not people and not mobs:
-            ctx.send(f"There is no one called '{word[:20]}' here.")
+            ctx.send(social.not_found.replace("$T", word[:20]) if social.not_found
+                     else f"There is no one called '{word[:20]}' here.")
             return
         person = people[0] if people else None
         lines = social_lines(social, ch.name, person.name if person else mobs[0].name)

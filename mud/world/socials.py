@@ -27,10 +27,11 @@ class Social:
     at_room: str
     self: str
     self_room: str
+    not_found: str = ""  # told when the one named is not here ($T: the name typed); "": the default
 
 
 def parse_social(problem: Problem, entry: str, data: dict[str, Any]) -> dict[str, Any]:
-    unknown_keys(problem, entry, data, {"id", *MESSAGES})
+    unknown_keys(problem, entry, data, {"id", "not_found", *MESSAGES})
     if not str(data.get("id", "")).isalpha():
         problem(entry, "'id' is the command: lowercase letters only")
     fields: dict[str, Any] = {}
@@ -48,4 +49,8 @@ def parse_social(problem: Problem, entry: str, data: dict[str, Any]) -> dict[str
             problem(entry, f"'{key}' has no one acted on to name ($N)")
         if len(message) > MESSAGE_MAX or "\n" in message:
             problem(entry, f"'{key}' must be one line of at most {MESSAGE_MAX} characters")
+    if "not_found" in data:
+        fields["not_found"] = text(problem, entry, data, "not_found")
+        if set(_PLACEHOLDER.findall(fields["not_found"])) - {"T"}:
+            problem(entry, "'not_found' may use only $T (the name typed)")
     return fields
