@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from mud.game.groups import Groups
 from tests.harness import Harness, world_with
 from tests.test_gameplay import write_test_world
 
@@ -72,3 +73,21 @@ async def test_a_kill_counts_for_the_group_mates_standing_there(arena: Harness) 
     assert "[Rat Trouble] a test rat: 1/1" in fighter.heard()
     assert "[Rat Trouble] a test rat: 1/1" in friend.heard()  # never struck a blow
     assert "[Rat Trouble]" not in far.heard()
+
+
+async def test_groups_and_following_are_taken_as_ids_and_restored() -> None:
+    harness = Harness()
+    alice, bob, carol = harness.player("Alice"), harness.player("Bob"), harness.player("Carol")
+    await alice.run("group invite bob")
+    await bob.run("group accept")
+    await carol.run("follow alice")
+    data = harness.game.groups.taken()
+    again = Groups(harness.game.characters)
+    assert again.restore(data) == []
+    assert [m.name for m in again.members(again.of(bob.ch))] == ["Alice", "Bob"]
+    assert again.followed_by(carol.ch) is alice.ch
+    assert again.mates_in(alice.ch, "village_square") == [bob.ch]
+    broken = Groups(harness.game.characters)
+    assert broken.restore({"groups": [{"leader": "not an id"}], "following": {}})[0].startswith(
+        "groups and following: malformed")
+    assert broken.of(alice.ch) is None

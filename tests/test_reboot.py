@@ -588,3 +588,22 @@ async def test_timing_marks_are_answered_while_the_world_is_away(server_factory,
         world_file.mend()
         await mud_console(server, "reboot")
     assert "You say, 'waiting'" in await client.read_until("You say, 'waiting'", WAIT)
+
+
+async def test_a_group_and_its_followers_carry_on_across_a_reboot(server_factory) -> None:
+    server = await server_factory(extra_env=STILL_WORLD)
+    leader, leader_name = await join(server)
+    member, member_name = await join(server)
+    follower, _ = await join(server)
+    leader_name = leader_name.capitalize()
+    await leader.command(f"group invite {member_name}")
+    assert "You join the group." in await member.command("group accept")
+    assert "You now follow" in await follower.command(f"follow {leader_name}")
+    assert (await mud_console(server, "reboot"))[0] == 0
+    for client in (leader, member, follower):
+        await client.read_until(re.escape(BACK), WAIT)
+    listed = await member.command("group")
+    assert f"{leader_name}'s group:" in listed and member_name.capitalize() in listed
+    await leader.command("north")
+    await follower.read_until(f"You follow {leader_name} north.", WAIT)
+    assert f"You follow {leader_name}." in await follower.command("follow")

@@ -27,21 +27,23 @@ def follow(ctx: Context) -> None:
     Usage: follow      follow <name>      follow self (stop)
     """
     ch, word = ctx.ch, ctx.args.split()[0].lower() if ctx.args else ""
+    groups = ctx.game.groups
+    followed = groups.followed_by(ch)
     if not word:
-        ctx.send(f"You follow {ch.following.name}." if ch.following else "You follow no one.")
+        ctx.send(f"You follow {followed.name}." if followed else "You follow no one.")
         return
     if word in SELF_WORDS or word == ch.name.lower():
-        if ch.following is None:
+        if followed is None:
             ctx.send("You follow no one.")
             return
-        ctx.game.tell(ch.following, f"{ch.name} stops following you.")
-        ctx.send(f"You stop following {ch.following.name}.")
-        ch.following = None
+        ctx.game.tell(followed, f"{ch.name} stops following you.")
+        ctx.send(f"You stop following {followed.name}.")
+        del groups.following[ch.id]
         return
     leader = _here(ctx, word)
     if leader is None:
         return
-    ch.following = leader
+    groups.following[ch.id] = leader.id
     ctx.send(f"You now follow {leader.name}.")
     ctx.game.tell(leader, f"{ch.name} now follows you.")
 
@@ -78,7 +80,7 @@ def group(ctx: Context) -> None:
                 ctx.send(f"No one called '{words[1][:20]}' is playing.")
                 return
             joined = game.groups.accept(ch, leader)
-            for member in joined.members:
+            for member in game.groups.members(joined):
                 game.tell(member, "You join the group." if member is ch else
                           f"{ch.name} joins the group.")
         elif verb == "leave" and len(words) == 1:
@@ -89,15 +91,16 @@ def group(ctx: Context) -> None:
             ctx.send("You leave the group.")
         elif verb == "kick" and len(words) == 2:
             mine = game.groups.of(ch)
-            kicked = next((m for m in mine.members if m.name.lower() == words[1].lower()),
-                          None) if mine and mine.leader is ch else None
+            leading = mine is not None and mine.leader == ch.id
+            kicked = next((m for m in game.groups.members(mine)
+                           if m.name.lower() == words[1].lower()), None) if leading else None
             if kicked is None or kicked is ch:
-                ctx.send("You lead no group with them in it." if mine is None or
-                         mine.leader is not ch or kicked is None else "Leave it instead.")
+                ctx.send("Leave it instead." if kicked is ch else
+                         "You lead no group with them in it.")
                 return
             game.groups.leave(kicked)
             game.tell(kicked, f"{ch.name} puts you out of the group.")
-            for member in mine.members:
+            for member in game.groups.members(mine):
                 game.tell(member, f"{kicked.name} is put out of the group.")
         else:
             ctx.send("Usage: group | group invite <name> | group accept [leader] | "
@@ -107,19 +110,22 @@ def group(ctx: Context) -> None:
 
 
 def _list(ctx: Context) -> None:
-    game = ctx.game
-    mine = game.groups.of(ctx.ch)
-    offers = game.groups.invitations(ctx.ch)
+    game, groups = ctx.game, ctx.game.groups
+    mine = groups.of(ctx.ch)
     if mine is None:
-        ctx.send("You are in no group." + (" Invited by " + ", ".join(
-            g.leader.name for g in offers) + ": type 'group accept'." if offers else ""))
+        leaders = [c.name for c in map(groups.character, (g.leader for g in groups.invitations(
+            ctx.ch))) if c is not None]
+        ctx.send("You are in no group." + (f" Invited by {', '.join(leaders)}: type 'group "
+                                           "accept'." if leaders else ""))
         return
-    width = max(len(m.name) for m in mine.members)
+    members = groups.members(mine)
+    width = max(len(m.name) for m in members)
     lines = [f"  {m.name:<{width}}  {_pools(m)}  {game.room_of(m).template.name}"
-             + ("" if game.is_connected(m) else " (link-dead)") for m in mine.members]
-    invited = [c.name for c in game.present() if c.id in mine.invited]
-    ctx.send(f"{mine.leader.name}'s group:\n" + "\n".join(lines)
-             + (f"\nInvited: {', '.join(invited)}." if invited else ""))
+             + ("" if game.is_connected(m) else " (link-dead)") for m in members]
+    invited = [c.name for c in map(groups.character, mine.invited) if c is not None]
+    head = groups.character(mine.leader) or members[0]
+    ctx.send(f"{head.name}'s group:\n" + "\n".join(lines)
+             + (f"\nInvited: {', '.join(sorted(invited))}." if invited else ""))
 
 
 @command("gtell", "gt", category="communication")
@@ -133,6 +139,6 @@ def gtell(ctx: Context) -> None:
         ctx.send("Tell your group what?")
         return
     ctx.send(f"You tell the group, '{ctx.args}'")
-    for member in mine.members:
+    for member in ctx.game.groups.members(mine):
         if member is not ctx.ch and not member.ignores(ctx.ch.name):
             ctx.game.tell(member, f"{ctx.ch.name} tells the group, '{ctx.args}'")

@@ -35,7 +35,8 @@ def walk(ctx: Context, exit_name: str, moved: set[int] | None = None) -> None:
     game.tell_room(arrived, f"{ch.name} arrives from the {came_from}." if came_from
                    else f"{ch.name} arrives.", exclude=[ch], actor=ch)
     show_room(ctx, brief=ch.brief)
-    for follower in [c for c in room.occupants if c.following is ch and id(c) not in moved]:
+    for follower in [c for c in game.groups.followers_in(ch, room.occupants)
+                     if id(c) not in moved]:
         session = game.players.get(follower.id)
         if session is None or unmet(game, follower, Need.THAWED | MOVING) is not None:
             game.tell(follower, f"You cannot follow {ch.name} just now.")

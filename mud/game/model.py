@@ -259,7 +259,6 @@ class Character:
     resting: bool = False  # not saved: a character logs in standing
     in_bed: bool = False  # not saved: its resting is in a paid bed (`sleep`), not on the floor
     fighting: Mob | None = None  # not saved: the monster it attacks
-    following: Character | None = None  # not saved: whom it walks after
     dirty: set[Part] = field(default_factory=set)
     changed_abilities: set[uuid.UUID] = field(default_factory=set)  # for Part.ABILITIES
     on_dirty: Callable[[Character], None] | None = field(default=None, repr=False)
@@ -284,7 +283,7 @@ class Character:
     def detached_copy(self) -> Character:
         """A deep copy tied to no saver, to stage a change before the database commits it."""
         twin = copy.copy(self)
-        twin.on_dirty, twin.fighting, twin.following = None, None, None
+        twin.on_dirty, twin.fighting = None, None
         twin.dirty, twin.changed_abilities = set(), set()
         twin.completed_quests = set(self.completed_quests)
         for name in _COLLECTIONS:
@@ -428,7 +427,7 @@ _COLLECTIONS = {"inventory": Part.INVENTORY, "essences": Part.ESSENCES,
 _UNMARKED = frozenset({
     "id", "player_id", "name",  # who it is: written once, when it is created
     "completed_quests",  # known from the quest rows, and saved through them
-    "invisible", "resting", "in_bed", "fighting", "following",  # play state
+    "invisible", "resting", "in_bed", "fighting",  # play state, never saved
     "dirty", "changed_abilities", "on_dirty",  # the saver's bookkeeping
 })
 

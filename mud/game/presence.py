@@ -23,11 +23,11 @@ def leave_world(game: Game, ch: Character) -> None:
 def part_company(game: Game, ch: Character) -> None:
     """ch leaves its group (the others are told) and stops following; whoever followed ch
     stops."""
-    group = game.groups.leave(ch)
-    for member in group.members if group else []:
+    groups = game.groups
+    group = groups.leave(ch)
+    for member in groups.members(group) if group else []:
         game.tell(member, f"{ch.name} has left the group.")
-    ch.following = None
-    for other in game.present():
-        if other.following is ch:
-            other.following = None
-            game.tell(other, f"You stop following {ch.name}.")
+    groups.following.pop(ch.id, None)
+    for follower in groups.followers_in(ch, game.present()):
+        del groups.following[follower.id]
+        game.tell(follower, f"You stop following {ch.name}.")

@@ -1,8 +1,9 @@
 """The world snapshot of a hot reboot: what the running world holds that PostgreSQL does not, so
 that the next world process carries on where this one stopped. It holds the floor items of
 every room, each spawn slot's monster (alive with its health and ability cooldowns, or dead
-with the time left until it respawns), what each shop has for sale with its restock timer, and
-the zones' reset timers. Characters are not in it
+with the time left until it respawns), what each shop has for sale with its restock timer, the
+groups and who follows whom (by character id: the characters come back to them as they attach
+again), and the zones' reset timers. Characters are not in it
 (they are saved and loaded again), nor are fights (monsters keep their health, their attackers
 are dropped), nor channel history (PostgreSQL keeps it: mud.store.channels).
 
@@ -48,6 +49,7 @@ def take(game: Game, clock: Clock | None = None) -> dict[str, Any]:
         "monsters": [_slot(game, slot, now) for slot in game.slots],
         "shops": {shop_id: {"stock": dict(shop.stock), "restock_in": shop.restock_at - now}
                   for shop_id, shop in game.shops.items()},
+        "groups": game.groups.taken(),
     }
     if clock is not None:
         data["zone_resets"] = {zone_id: due - now for zone_id, due in clock.next_reset.items()}
@@ -92,6 +94,8 @@ def restore(game: Game, data: dict[str, Any], clock: Clock | None = None) -> lis
     _restore_rooms(game, data.get("rooms"), skipped)
     _restore_monsters(game, data.get("monsters"), now - down, skipped)
     _restore_shops(game, data.get("shops", {}), now - down, skipped)
+    if "groups" in data:
+        skipped += game.groups.restore(data["groups"])
     resets = data.get("zone_resets")
     if resets is not None:
         if clock is None:

@@ -70,7 +70,7 @@ class Game:
         self.fights: set[Mob] = set()  # monsters in combat, each with its attackers
         self.slots: list[SpawnSlot] = []
         self.shops: dict[str, Shop] = {}  # by shop id, made when first visited
-        self.groups = Groups()
+        self.groups = Groups(self.characters)
         self._round: dict[Character, list[str]] | None = None  # see one_line_a_round
         self.use_world(world)
 

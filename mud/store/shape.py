@@ -314,7 +314,7 @@ CHILDREN = (INVENTORY, ESSENCES, ABILITIES, QUESTS, SKILLS)
 FINISHED_QUESTS = IdsOf("completed_quests", QUESTS, "quest_id", ("status", "completed"))
 
 # fields of Character that are deliberately not saved (play state and the saver's bookkeeping)
-NOT_SAVED = frozenset({"invisible", "resting", "in_bed", "fighting", "following", "dirty",
+NOT_SAVED = frozenset({"invisible", "resting", "in_bed", "fighting", "dirty",
                        "changed_abilities", "on_dirty"})
 
 
