@@ -280,9 +280,10 @@ class Game:
         who see actor; when it is speaker's words (a say, an emote, a social), not to those
         who ignore speaker."""
         skip = set(map(id, exclude))
+        ignored = speaker.name.lower() if speaker is not None else None
         for other in room.occupants:
             if id(other) not in skip and (actor is None or self.sees(other, actor)) and (
-                    speaker is None or not other.ignores(speaker.name)):
+                    ignored not in other.ignoring):
                 self.tell(other, text)
 
     def notify(self, room: Room, kind: Kind, actor: Character) -> None:
