@@ -80,7 +80,7 @@ async def test_buy_sell_and_value_at_the_general_store_conserve_coins() -> None:
     assert "You get 4 copper back in change." in bought
     assert "Alice buys a loaf of bread (x2) from Harrow the shopkeeper." in bob.heard()
     assert coins_of(alice) == {"copper_coin": 4}
-    assert "coins worth 4 copper" in await alice.run("score")
+    assert "\n  Coins worth 4 copper\n  Carrying " in await alice.run("score")
     assert "(8 left)" in await alice.run("list")
     assert "There are only 8 for sale." in await alice.run("buy 9 bread")
     assert "Harrow the shopkeeper sells no 'sword'" in await alice.run("buy sword")

@@ -193,8 +193,8 @@ def score(ctx: Context) -> None:
               f"   Stamina {ch.stamina}/{ch.max_stamina}",
               f"  {attack_line(ctx)}",
               f"  Essences {len(ch.essences)}/{MAX_ESSENCES}: {essences or 'none'}",
-              f"  Carrying {len(ch.carried)}/{ch.inventory_capacity} stacks, "
-              f"coins worth {wealth(ch, ctx.game.world.items)} copper"]
+              f"  Coins worth {wealth(ch, ctx.game.world.items)} copper",
+              f"  Carrying {len(ch.carried)}/{ch.inventory_capacity} stacks"]
     ctx.send("\n".join(lines))
 
 
