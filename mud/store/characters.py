@@ -101,10 +101,12 @@ class CharacterRepository:
         return row[0] if row else None
 
     async def last_seen(self, name: str) -> datetime | None:
-        """When the character was last saved: about when it last played (UTC)."""
+        """When the character was last saved, about when it last played, in UTC (the column is
+        written by now() in the database's time zone, and read back in the same zone)."""
         async with self._pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT updated_at FROM characters WHERE lower(name) = lower(%s)", (name,))
+                "SELECT updated_at::timestamptz AT TIME ZONE 'UTC' FROM characters"
+                " WHERE lower(name) = lower(%s)", (name,))
             row = await cur.fetchone()
         return row[0] if row else None
 
