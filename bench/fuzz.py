@@ -57,7 +57,11 @@ CONTROL = (b"\x00", b"\x1b", b"\x1b[2J\x1b[31m", b"\x1b]0;title\x07", b"\x00" * 
 NEWLINES = (b"\r\n", b"\n", b"\r", b"\n\r", b"\r\r\n")
 VERBS = ("look", "l", "get", "take", "drop", "give", "say", "'", ":", "emote", "tell", "who",
          "score", "sc", "inventory", "i", "inv", "help", "?", "exits", "go", "north", "n", "south",
-         "s", "east", "e", "west", "w", "up", "u", "down", "d", "gate", "at", "to")
+         "s", "east", "e", "west", "w", "up", "u", "down", "d", "gate", "at", "to",
+         "list", "buy", "sell", "value", "repair", "junk", "sacrifice", "sleep", "whisper",
+         "shout", "ignore", "title", "afk", "follow", "group", "gtell", "where", "scan", "map",
+         "alias", "unalias", "brief", "compact", "wimpy", "autoloot", "socials", "smile",
+         "poke", "bug", "news", "motd", "mail", "commands", "finger")
 TARGETS = ("2.x", "all.", "all", "all.coin", "all.all", "coin", "sword", "0.sword", "-1.sword",
            "1.", ".", "..", "2.", "3 coin", "0 coin", "-3 coin", "999999999999999999999 coin",
            "9" * 300 + ".sword", "1e9", "self", "²", "².coin", "① coin", "٣ coin", "３.coin",
