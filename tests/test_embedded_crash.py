@@ -5,6 +5,7 @@ folder, and a graceful stop leaves no process of the data folder behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -41,8 +42,10 @@ def processes_of(data: Path) -> dict[int, str]:
         line = " ".join(proc.info["cmdline"] or [])
         if str(data) in line and proc.info["status"] != psutil.STATUS_ZOMBIE:
             found[proc.pid] = line
-            with_children = proc.children(recursive=True)
-            found.update((child.pid, " ".join(child.cmdline())) for child in with_children)
+            with contextlib.suppress(psutil.Error):  # it ended meanwhile
+                for child in proc.children(recursive=True):
+                    with contextlib.suppress(psutil.Error):  # a backend that ended meanwhile
+                        found[child.pid] = " ".join(child.cmdline())
     return found
 
 
