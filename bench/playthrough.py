@@ -97,10 +97,19 @@ class Playthrough:
         abilities on keys)."""
         self.commands += 1
         told = await self.player.run(line)
-        if self.verbose:
-            print(f"[{self.elapsed / 60:6.1f}m] > {line}\n{told}")
+        self.observe(told, f"> {line}\n")
         self.wait(self.fight_think if foes_of(self.game, self.ch) else self.think)
         return told
+
+    def observe(self, told: str, heading: str = "") -> None:
+        """Count the deaths and kills in what it was told (a kill may come from a command, an
+        ability, or from the tick's blows)."""
+        self.deaths += told.count("strikes you down")
+        for line in told.splitlines():
+            if line.endswith(" is dead!"):
+                self.kills[line.rpartition("! ")[2].removesuffix(" is dead!")] += 1
+        if self.verbose and (told or heading):
+            print(f"[{self.elapsed / 60:6.1f}m] {heading}{told}")
 
     def wait(self, seconds: float) -> None:
         """Let seconds of game time pass, the world ticking on time."""
@@ -109,13 +118,7 @@ class Playthrough:
             self.harness.clock.time = self.next_tick
             before = len(self.player.output)
             self.harness.tick()
-            heard = self.player.heard(before)
-            self.deaths += heard.count("strikes you down")
-            for line in heard.splitlines():
-                if line.endswith(" is dead!"):
-                    self.kills[line.removesuffix(" is dead!")] += 1
-            if self.verbose and heard:
-                print(f"[{self.elapsed / 60:6.1f}m] {heard}")
+            self.observe(self.player.heard(before))
             self.next_tick += self.tick
         self.harness.clock.time = end
 
