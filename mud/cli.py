@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"mud: world OK: {len(world.zones)} zones, {len(world.rooms)} rooms, "
               f"{len(world.items)} items, {len(world.essences.by_id)} essences, "
-              f"{len(world.essences.recipes)} confluence recipes")
+              f"{len(world.essences.recipes)} confluence recipes, {len(world.shops)} shops, "
+              f"{len(world.socials)} socials")
         return 0
     if args.command == "migrate":
         return _run(_with_database(settings, None))

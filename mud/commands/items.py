@@ -10,7 +10,7 @@ from mud.commands.registry import command
 from mud.commands.targets import TargetSpec, select
 from mud.game import containers
 from mud.game.containers import ContainerError
-from mud.game.model import Character, InventoryItem
+from mud.game.model import InventoryItem
 from mud.game.state import FloorItem
 from mud.text import upper_first
 
@@ -19,17 +19,13 @@ def _amount(spec: TargetSpec, available: int) -> int:
     return min(spec.count or available, available)
 
 
-def _carried(ch: Character) -> list[InventoryItem]:
-    return [row for row in ch.inventory if row.slot is None]
-
-
 def _chosen(ctx: Context, verb: str) -> tuple[TargetSpec, list[InventoryItem]] | None:
     """The target the arguments give and the pack rows it names (the player told why when
     there are none)."""
     spec = ctx.target_spec(ctx.args, verb)
     if spec is None:
         return None
-    found = select(_carried(ctx.ch), spec, ctx.item_words)
+    found = select(ctx.ch.carried, spec, ctx.item_words)
     if not found:
         ctx.send(_not_carried(ctx, spec))
         return None
@@ -61,7 +57,7 @@ def _container(ctx: Context, text: str, verb: str) -> InventoryItem | None:
     spec = ctx.target_spec(text, verb)
     if spec is None:
         return None
-    found = select(_carried(ctx.ch), spec, ctx.item_words)
+    found = select(ctx.ch.carried, spec, ctx.item_words)
     if not found:
         on_floor = select(ctx.room.items, spec, ctx.item_words)
         ctx.send(f"Pick up {ctx.game.item(on_floor[0].item_id).name} first." if on_floor
@@ -198,7 +194,7 @@ def give(ctx: Context) -> None:
     if receiver is ch:
         ctx.send("You already have it.")
         return
-    found = select(_carried(ch), spec, ctx.item_words)
+    found = select(ch.carried, spec, ctx.item_words)
     if not found:
         ctx.send(_not_carried(ctx, spec) if spec.keyword is not None
                  else "You don't have any 'thing'.")
@@ -267,7 +263,7 @@ def put(ctx: Context) -> None:
         return
     ch, room = ctx.ch, ctx.room
     bag = ctx.game.item(container.item_id)
-    found = select(_carried(ch), spec, ctx.item_words)
+    found = select(ch.carried, spec, ctx.item_words)
     if spec.every:  # `put all in pouch` passes over the containers, the pouch among them
         found = [r for r in found if ctx.game.item(r.item_id).kind != "container"]
     if not found:
@@ -294,7 +290,7 @@ def _give_to_someone_else(ctx: Context, spec: TargetSpec, name: str) -> None:
     if npc is None:
         ctx.send(f"There is no '{name}' here.")
         return
-    found = select(_carried(ctx.ch), spec, ctx.item_words)
+    found = select(ctx.ch.carried, spec, ctx.item_words)
     if not found:
         ctx.send(_not_carried(ctx, spec) if spec.keyword is not None
                  else "You don't have any 'thing'.")

@@ -38,10 +38,15 @@ def in_coins(amount: int, items: Mapping[str, ItemTemplate]) -> list[tuple[str, 
     return made
 
 
+def coin_entries(amount: int, items: Mapping[str, ItemTemplate]) -> list[tuple[str, int, bool]]:
+    """amount in coins as (item id, how many, stackable) entries, as Character.fits takes them."""
+    return [(coin, count, True) for coin, count in in_coins(amount, items)]
+
+
 def can_receive(ch: Character, amount: int, items: Mapping[str, ItemTemplate],
                 freed: int = 0) -> bool:
     """Whether amount in coins fits in ch's pack (with freed stacks emptied first)."""
-    return ch.fits([(coin, count, True) for coin, count in in_coins(amount, items)], freed)
+    return ch.fits(coin_entries(amount, items), freed)
 
 
 def receive(ch: Character, amount: int, items: Mapping[str, ItemTemplate]) -> None:
@@ -85,9 +90,3 @@ def settle(ch: Character, payment: Payment, items: Mapping[str, ItemTemplate]) -
     for row, count in payment.taken:
         ch.remove_item(row, count)
     receive(ch, payment.change, items)
-
-
-def change_coins(payment: Payment, items: Mapping[str, ItemTemplate]
-                 ) -> list[tuple[str, int, bool]]:
-    """The change as (item id, how many, stackable) entries, as Character.fits takes them."""
-    return [(coin, count, True) for coin, count in in_coins(payment.change, items)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from mud.game.equipment import durability_left
 from mud.game.errors import GameError
 from mud.game.model import Character, InventoryItem
-from mud.game.money import can_receive, change_coins, plan_payment, receive, settle, wealth
+from mud.game.money import can_receive, coin_entries, plan_payment, receive, settle, wealth
 from mud.world.items import ItemTemplate
 from mud.world.shops import ShopTemplate
 
@@ -91,7 +91,7 @@ def _charge(ch: Character, amount: int, items: Mapping[str, ItemTemplate], costs
     payment = plan_payment(ch, amount, items)
     if payment is None:
         raise GameError("too_poor", f"{costs} {amount} copper; you have {wealth(ch, items)}.")
-    if not ch.fits((adding or []) + change_coins(payment, items), payment.emptied):
+    if not ch.fits((adding or []) + coin_entries(payment.change, items), payment.emptied):
         raise GameError("pack_full", "You cannot carry that much more." if adding else
                         "You have no room for your change.")
     settle(ch, payment, items)

@@ -268,6 +268,7 @@ class _Loader:
 
     def check_shops(self, world: World) -> None:
         path, keepers = self.root / "shops.toml", set()
+        collected = world.collected_by_quests()
         for shop in world.shops.values():
             entry = f"shop {shop.id}"
             keeper = world.monsters.get(shop.keeper)
@@ -280,7 +281,7 @@ class _Loader:
                 item = world.items.get(item_id)
                 if item is None:
                     self.problem(path, entry, f"unknown stock item '{item_id}'")
-                elif item_id in world.collected_by_quests():
+                elif item_id in collected:
                     self.problem(path, entry, f"stock item '{item_id}' is collected for a quest")
                 elif item.kind not in TRADED_KINDS or item.value < 1:
                     self.problem(path, entry, f"stock item '{item_id}' is {item.kind} worth "
