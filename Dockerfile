@@ -12,7 +12,8 @@ RUN pip install --no-cache-dir -e . \
 USER mud
 ENV MUD_HOST=0.0.0.0 \
     MUD_TELNET_PORT=4000 \
+    MUD_WEB_PORT=4080 \
     MUD_DATA_DIR=/app/var
-EXPOSE 4000
+EXPOSE 4000 4080
 STOPSIGNAL SIGTERM
 CMD ["mud", "serve"]

@@ -101,7 +101,8 @@ async def start_server(url: str, redis_url: str, prefix: str, name: str, logs: P
     """`mud serve` with extra settings; the process, its port and its first line."""
     env = {**os.environ, "MUD_DATABASE_URL": url, "MUD_REDIS_URL": redis_url,
            "MUD_REDIS_PREFIX": prefix, "MUD_PROCESS_ID": name, "MUD_HOST": "127.0.0.1",
-           "MUD_TELNET_PORT": "0", "MUD_INPUT_RATE": "0", "MUD_NEW_ACCOUNTS_PER_ADDRESS": "0",
+           "MUD_TELNET_PORT": "0", "MUD_WEB_PORT": "0", "MUD_INPUT_RATE": "0",
+           "MUD_NEW_ACCOUNTS_PER_ADDRESS": "0",
            "MUD_DATA_DIR": str(logs / name), "MUD_CONSOLE_SOCKET": "off", **CHEAP_ARGON2,
            **extra}
     proc = await asyncio.create_subprocess_exec(

@@ -176,12 +176,18 @@ class MudServer:
         task.add_done_callback(lambda _: self.sessions.discard(session))
 
     def link_status(self) -> dict[str, Any]:
-        """The figures gateways show crawlers (MSSP) and use (where new characters start)."""
-        world = self.world
+        """The figures gateways show crawlers (MSSP) and operators' monitoring (/metrics), and
+        use (where new characters start)."""
+        world, saver = self.world, self.saver
+        lag_avg, lag_max = self.lag.peek()
         return {"players": len(self.game.players), "started_at": self.stats.started_at,
                 "areas": len(world.zones), "rooms": len(world.rooms),
                 "objects": len(world.items), "mobiles": len(world.monsters),
-                "start_room": world.start_room}
+                "start_room": world.start_room, "commands": self.stats.commands,
+                "lag_ms_avg": round(lag_avg, 3), "lag_ms_max": round(lag_max, 3),
+                "rss_kib": rss_kib(), "saver_flushes": saver.stats.flushes,
+                "saver_failures": saver.stats.failures, "saver_dirty": saver.dirty_count,
+                "saver_last_ms": round(saver.stats.last_duration * 1000, 3)}
 
     async def _send_status(self) -> None:
         while True:

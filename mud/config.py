@@ -70,6 +70,12 @@ SETTINGS: dict[str, tuple[str, Any, type, str]] = {
                        "off: none)"),
     "tls_port": ("MUD_TLS_PORT", None, int,
                  "port of a second listener serving the game over TLS; unset: none"),
+    "web_port": ("MUD_WEB_PORT", 4080, int,
+                 "port of the web client (its page, the game over a WebSocket, /health and "
+                 "/metrics); 0: none"),
+    "web_trusted_proxies": ("MUD_WEB_TRUSTED_PROXIES", "", str,
+                            "addresses of reverse proxies (comma-separated) whose "
+                            "X-Forwarded-For header names the web client's address"),
     "tls_cert": ("MUD_TLS_CERT", None, str,
                  "TLS certificate (PEM); unset: a self-signed one made in <data_dir>/tls"),
     "tls_key": ("MUD_TLS_KEY", None, str, "TLS private key (PEM) matching MUD_TLS_CERT"),
@@ -127,6 +133,8 @@ class Settings:
     lease_seconds: float
     console_socket: str | None
     tls_port: int | None
+    web_port: int
+    web_trusted_proxies: str
     tls_cert: str | None
     tls_key: str | None
     mssp_name: str

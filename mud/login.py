@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING, NoReturn, Protocol
 from mud import auth
 from mud.commands import REGISTRY
 from mud.net import mssp
+from mud.net.connection import Ending
 from mud.store.characters import CharacterSummary, NameTaken
 from mud.store.players import Account, AccountExists
 
 if TYPE_CHECKING:
     from mud.auth import Passwords
+    from mud.cluster.resume import Resumptions
     from mud.cluster.throttle import SharedLoginThrottle, SharedSignupThrottle
     from mud.config import Settings
-    from mud.net.telnet import TelnetConnection
+    from mud.net.connection import Connection
     from mud.store.characters import CharacterRepository
     from mud.store.players import PlayerRepository
 
@@ -57,6 +59,7 @@ class Gate(Protocol):
     login_throttle: SharedLoginThrottle
     signup_throttle: SharedSignupThrottle
     refusals: Refusals  # asked whether a ban or the wizlock keeps the connection out
+    resumptions: Resumptions  # web clients playing on after a dropped socket
 
     @property
     def start_room(self) -> str:
@@ -71,12 +74,12 @@ class Gate(Protocol):
 class Door(Protocol):
     """The connection logging in (mud.session.Session)."""
 
-    conn: TelnetConnection
+    conn: Connection
     account: Account | None
 
     def send(self, text: str) -> None: ...
 
-    def close(self, reason: str) -> None: ...
+    def close(self, reason: str, ending: Ending = Ending.OVER) -> None: ...
 
     def hang_up(self, reason: str) -> NoReturn:
         """Close the connection, told why, and end the session there."""
@@ -98,9 +101,10 @@ class Login:
         if self.refused(None, None):
             return None
         conn.offer_late()
-        # a screen reader would spell the drawing out letter by letter
-        art = "" if conn.terminal.screen_reader else BANNER + "\n"
-        self.session.send(art + LOGIN_HELP)
+        if not conn.resume_token:  # a web client playing on after a drop is not greeted again
+            # a screen reader would spell the drawing out letter by letter
+            art = "" if conn.terminal.screen_reader else BANNER + "\n"
+            self.session.send(art + LOGIN_HELP)
         try:
             async with asyncio.timeout(self.server.settings.login_timeout):
                 return await self._login_and_choose()
@@ -109,7 +113,8 @@ class Login:
             return None
 
     async def _login_and_choose(self) -> CharacterSummary | None:
-        account = await self._login()
+        resumed = await self._resumed()
+        account = resumed[0] if resumed else await self._login()
         if account is None:
             return None
         await self.server.bans_settled()
@@ -117,9 +122,9 @@ class Login:
             return None
         self.session.account = account
         await self.server.players.update_last_login(account.id)
-        log.info("event=login account=%s address=%s", account.username,
-                 self.session.conn.address)
-        summary = await self._choose_character(account)
+        log.info("event=login account=%s address=%s resumed=%s", account.username,
+                 self.session.conn.address, resumed is not None)
+        summary = resumed[1] if resumed else await self._choose_character(account)
         await self.server.bans_settled()
         if summary is None or self.refused(account.username, summary.name, account.role):
             return None
@@ -134,8 +139,24 @@ class Login:
             return False
         log.warning("event=login_refused address=%s account=%s character=%s reason=%r",
                     conn.address, username, character, reason)
-        self.session.close(reason)
+        self.session.close(reason, Ending.REFUSED)
         return True
+
+    async def _resumed(self) -> tuple[Account, CharacterSummary] | None:
+        """The account and character a web client's resume token names (it played them before
+        its socket dropped); None without a token, or when the token is spent or lapsed (the
+        player is told, and logs in)."""
+        token = self.session.conn.resume_token
+        if not token:
+            return None
+        claim = await self.server.resumptions.redeem(token)
+        if claim is not None and (
+                account := await self.server.players.by_id(claim.account_id)) is not None:
+            for summary in await self.server.characters.list_for_player(account.id):
+                if summary.id == claim.character_id:
+                    return account, summary
+        self.session.send("Your earlier session has ended; please log in again.\n" + LOGIN_HELP)
+        return None
 
     # -- the account ----------------------------------------------------------------------------
 

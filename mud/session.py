@@ -216,7 +216,6 @@ class Session:
             self._asking = None
             if secret:
                 self.conn.echo(True)
-                self.conn.write("\r\n")
                 self._at_prompt = False
 
     # -- the whole life of a connection ---------------------------------------------------------

@@ -11,6 +11,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import string
 import sys
 import tempfile
@@ -27,11 +28,20 @@ import pytest_asyncio
 import redis.asyncio as aioredis
 
 from mud.client import TelnetClient
+from mud.webclient import WebClient
 from tests.forkserver import Child, ForkServer
 
 PASSWORD = "correct-horse"
 START_TIMEOUT = 60.0
 FORKS = ForkServer()  # forks this test process's servers (started on first use)
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for listeners that cannot pick their own: the web's 0
+    means none)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def letters(n: int = 10) -> str:
@@ -137,6 +147,7 @@ class ServerProcess:
                "MUD_REDIS_URL": self.redis_url, "MUD_REDIS_PREFIX": self.redis_prefix,
                "MUD_SAVE_INTERVAL": str(self.save_interval), "MUD_HOST": "127.0.0.1",
                "MUD_TELNET_PORT": "0", "MUD_LOG_LEVEL": "INFO",
+               "MUD_WEB_PORT": "0",  # no web listener unless a test asks for one (test_web.py)
                # tests open many connections and create many accounts from one address, and
                # fail passwords on purpose
                "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_NEW_ACCOUNTS_PER_ADDRESS": "0",
@@ -164,6 +175,8 @@ class ServerProcess:
         if not match:
             raise RuntimeError(f"server did not start: {line!r}; see {self.log_path}")
         self.port = int(match[1])
+        web = re.search(rb"web client: http://[\d.]+:(\d+)/", line)
+        self.web_port = int(web[1]) if web else None
         world = re.search(rb"world: ([^;]+);", line)
         self.world_address = world[1].decode() if world else ""
         return self
@@ -180,6 +193,18 @@ class ServerProcess:
 
     async def client(self) -> TelnetClient:
         return await TelnetClient.connect("127.0.0.1", self.port)
+
+    @property
+    def web_url(self) -> str:
+        """The web client's page (the server must have been started with MUD_WEB_PORT)."""
+        assert self.web_port is not None, "started without a web listener"
+        return f"http://127.0.0.1:{self.web_port}/"
+
+    async def web_client(self, hello: dict[str, Any] | None = None,
+                         headers: dict[str, str] | None = None) -> WebClient:
+        """A WebSocket client, hello said (by default a plain one)."""
+        return await WebClient.connect(self.web_url + "ws", {} if hello is None else hello,
+                                       headers)
 
     def world_pids(self) -> list[int]:
         """The world processes this server (a gateway with its own world) runs now."""

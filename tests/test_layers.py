@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("world",),  # world data loaded from files and checked (its words from vocabulary)
     ("game",),  # the model and the rules, over the world's templates
     ("store", "net", "link"),  # PostgreSQL; telnet and its protocols; the gateway-world link
-    ("cluster",),  # Redis: cache, leases, bus, relay
+    ("cluster",),  # Redis: cache, leases, bus, relay, resume tokens
     # reloading the world; the GMCP feed of a character; a character's life in this process
     ("reload", "feed", "lifecycle", "worldlink"),
     ("ops",),  # staff operations, for the wizard commands and the console alike
@@ -26,7 +26,8 @@ LAYERS: list[tuple[str, ...]] = [
     # the operators' front end; one player's connection and its way in
     ("console", "session", "login"),
     ("app", "gateway"),  # the world process that wires it all; the gateway process
-    ("cli", "__main__", "client"),  # the `mud` command; the test client (nothing imports it)
+    # the `mud` command; the telnet and WebSocket test clients (nothing imports them)
+    ("cli", "__main__", "client", "webclient"),
 ]
 
 # Imports that break the order today, each with why and what removes it: an entry here is

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from mud.client import TelnetClient
-from mud.net.telnet import MAX_LINE_BYTES
+from mud.net.connection import MAX_LINE_BYTES
 
 Player = Callable[[], Awaitable[tuple[TelnetClient, str]]]
 

@@ -12,7 +12,7 @@ from mud.commands.targets import BadTarget, TargetSpec, parse_target, select
 from mud.config import Settings
 from mud.game import rules
 from mud.game.model import Character, Part
-from mud.net.telnet import clean_text
+from mud.net.connection import clean_text
 from mud.store.saver import Saver
 from mud.store.shape import INVENTORY
 

@@ -20,15 +20,18 @@ from psycopg_pool import AsyncConnectionPool
 from mud.auth import LoginThrottle, Passwords, SignupThrottle, forget_expired_every
 from mud.cluster.bus import Bus
 from mud.cluster.redis import RedisLink, open_redis
+from mud.cluster.resume import Resumptions
 from mud.cluster.throttle import SharedLoginThrottle, SharedSignupThrottle
 from mud.config import Settings
 from mud.console.server import ConsoleServer
 from mud.gateway.console import GatewayConsole
 from mud.gateway.session import QUEUED_LINES, GatewaySession
+from mud.gateway.web import WebListener
 from mud.link.protocol import Link, LinkClosed, LinkRefused, connect
-from mud.monitor import open_fds, quiet_collector, rss_kib
+from mud.monitor import LagMonitor, open_fds, quiet_collector, rss_kib
 from mud.net import mssp
-from mud.net.telnet import TelnetConnection, start_listener
+from mud.net.connection import Connection, Ending
+from mud.net.telnet import start_listener
 from mud.net.tls import TlsSetupError, link_client_context, server_context
 from mud.ops.bans import refresh_every
 from mud.ops.staff import Gatekeeper
@@ -68,6 +71,8 @@ class Gateway:
                  world_address: str) -> None:
         self.settings = settings
         self.world_address = world_address
+        self.pool = pool
+        self.redis = redis
         self.players = PlayerRepository(pool)
         self.characters = CharacterRepository(pool)
         self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
@@ -83,6 +88,7 @@ class Gateway:
         self.refusals = Gatekeeper(self.bans, Wizlock(self.bus, settings.redis_prefix,
                                                       self.spawn))
         self._bans_refresh: asyncio.Task[Any] | None = None
+        self.resumptions = Resumptions(redis, settings.redis_prefix)
         self.bus.handlers["bans"] = self._bans_changed
         self.sessions: dict[int, GatewaySession] = {}
         self._ids = itertools.count(1)
@@ -90,6 +96,8 @@ class Gateway:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listener: asyncio.Server | None = None
         self._tls_listener: asyncio.Server | None = None
+        self.web: WebListener | None = WebListener(self) if settings.web_port else None
+        self.lag = LagMonitor()
         self.link: Link | None = None
         self._link_tls: ssl.SSLContext | None = None  # TLS to a world on TCP (start)
         self.world_id: str | None = None
@@ -97,6 +105,9 @@ class Gateway:
         self.rebooting = False  # the world said it is rebooting: its link going is expected
         self.world_shut_down = False  # the world said it is shutting down (not rebooting)
         self.links_made = 0  # times a world has linked
+        self.reboots = 0  # reboots the world has announced
+        self.commands_per_second = 0.0  # the world's, between its last two status reports
+        self._commands_at: tuple[float, int] | None = None
         self.console = GatewayConsole(self)
         self.on_link_lost: list[Any] = [self.console.lost]
         self.console_server = ConsoleServer(self.console, settings.console_socket_path) \
@@ -120,7 +131,7 @@ class Gateway:
                                         self.login_throttle.local, self.signup_throttle.local))
         self._listener = await start_listener(
             self.settings.host, self.settings.telnet_port, self.settings.idle_timeout,
-            self.settings.input_bytes_rate, self._serve_connection, self.mssp_variables)
+            self.settings.input_bytes_rate, self.serve_connection, self.mssp_variables)
         if self.settings.tls_port is not None:
             try:
                 context = await server_context(self.settings)
@@ -128,9 +139,14 @@ class Gateway:
                 raise SystemExit(f"mud: {exc}") from exc
             self._tls_listener = await start_listener(
                 self.settings.host, self.settings.tls_port or 0, self.settings.idle_timeout,
-                self.settings.input_bytes_rate, self._serve_connection, self.mssp_variables,
+                self.settings.input_bytes_rate, self.serve_connection, self.mssp_variables,
                 tls=context)
             log.info("event=tls_listening host=%s port=%d", self.settings.host, self.tls_port)
+        if self.web is not None:
+            await self.web.start(self.settings.host, self.settings.web_port)
+            log.info("event=web_listening host=%s port=%d", self.settings.host, self.web.port)
+        self.lag.start()
+        self.spawn(self._take_lag())
         self.spawn(self._keep_linked())  # named by the port it listens on, so after listening
         self.spawn(self._send_figures())
         if self.console_server is not None:
@@ -147,7 +163,10 @@ class Gateway:
         if self.console_server is not None:
             await self.console_server.close()
         for session in list(self.sessions.values()):
-            session.close(farewell)
+            session.close(farewell, Ending.GOING_AWAY)
+        if self.web is not None:
+            await self.web.close()  # after the goodbyes: it waits for the sockets to close
+        self.lag.stop()
         for task in list(self._tasks):
             task.cancel()
         if self.link is not None:
@@ -204,21 +223,40 @@ class Gateway:
                 "waiting": sum(1 for s in self.sessions.values()
                                if s.character_id is not None and not s.attached),
                 "fds": open_fds(), "rss_kib": rss_kib(),
-                "port": self.port if self._listener else None}
+                "port": self.port if self._listener else None,
+                "web_port": self.web.port if self.web is not None else None}
 
     async def _send_figures(self) -> None:
         while True:
             await asyncio.sleep(FIGURES_EVERY)
             self.world_send("figures", self.figures())
 
+    async def _take_lag(self) -> None:
+        """The gateway's loop lag is measured over the same windows as the world's (its
+        stats lines), for /metrics."""
+        while True:
+            await asyncio.sleep(self.settings.stats_interval or 60.0)
+            self.lag.take()
+
+    def _world_status(self, figures: dict[str, Any]) -> None:
+        self.world_figures = figures
+        now, commands = time.monotonic(), int(figures.get("commands", 0))
+        if self._commands_at is not None and now > self._commands_at[0] \
+                and commands >= self._commands_at[1]:
+            self.commands_per_second = ((commands - self._commands_at[1])
+                                        / (now - self._commands_at[0]))
+        self._commands_at = (now, commands)
+
     # -- connections ----------------------------------------------------------------------------
 
-    async def _serve_connection(self, conn: TelnetConnection) -> None:
+    async def serve_connection(self, conn: Connection) -> None:
+        """One connection, of any kind, from its first byte to its close."""
         limit = self.settings.max_per_address
         if limit and self._per_address[conn.host] >= limit:
             log.warning("event=connection_refused reason=per_address_limit address=%s",
                         conn.address)
             conn.write(f"Too many connections from your address (at most {limit}).\n")
+            conn.close(Ending.REFUSED)
             return
         self._per_address[conn.host] += 1
         session = GatewaySession(self, conn, next(self._ids))
@@ -346,9 +384,10 @@ class Gateway:
             elif kind == "shutdown":
                 self.world_shut_down = True
             elif kind == "status":
-                self.world_figures = dict(args[0])
+                self._world_status(dict(args[0]))
             elif kind == "reboot":
                 self.rebooting = True
+                self.reboots += 1
                 for session in self.sessions.values():
                     if session.attached:
                         session.notify(str(args[0]))
@@ -379,7 +418,9 @@ async def serve(settings: Settings, world_address: str | None = None, *,
             async with asyncio.timeout(FIRST_START_WAIT):
                 while not gateway.links_made and child.problem is None:
                     await asyncio.sleep(0.02)
-        print(f"mud: telnet listening on {settings.host}:{gateway.port}; world: {address}; "
+        web = f"web client: http://{settings.host}:{gateway.web.port}/; " \
+            if gateway.web is not None else ""
+        print(f"mud: telnet listening on {settings.host}:{gateway.port}; {web}world: {address}; "
               f"database: {db.where}; redis: {redact_url(redis.url)}; process: "
               f"{settings.process_name}", flush=True)
         log.info("event=listening host=%s port=%d world=%s database=%r redis=%r",

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from mud.auth import HashingBusy
 from mud.login import Login
+from mud.net.connection import MAX_LINE_BYTES, Connection, Ending, LineTooLong
 from mud.net.output import Display
-from mud.net.telnet import MAX_LINE_BYTES, LineTooLong, TelnetConnection
+from mud.net.websocket import WebConnection
 from mud.store.players import Account
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class Disconnected(BaseException):
 
 
 class GatewaySession:
-    def __init__(self, gateway: Gateway, conn: TelnetConnection, conn_id: int) -> None:
+    def __init__(self, gateway: Gateway, conn: Connection, conn_id: int) -> None:
         self.gateway = gateway
         self.conn = conn
         self.id = conn_id
@@ -50,6 +51,7 @@ class GatewaySession:
         self.last_input = self.connected_at
         self.waiting: deque[str] = deque()  # lines typed while the world is away
         self.core_gmcp: deque[tuple[str, Any]] = deque(maxlen=GMCP_KEPT)
+        self.resume_token: str | None = None  # the token a web client may play on with
         self._closing = False
         self._hung_up = False  # the world was asked to close the connection
         self._world_closed = asyncio.Event()
@@ -85,11 +87,11 @@ class GatewaySession:
         if text or prompt:
             self.at_prompt = bool(prompt)
 
-    def close(self, reason: str) -> None:
+    def close(self, reason: str, ending: Ending = Ending.OVER) -> None:
         if reason:
             self.display.write(reason + "\n")
         self._closing = True
-        self.conn.close()
+        self.conn.close(ending)
 
     def hang_up(self, reason: str) -> NoReturn:
         """Close the connection, told why, and end the session there. While the world plays
@@ -110,7 +112,6 @@ class GatewaySession:
         finally:
             if secret:
                 self.conn.echo(True)
-                self.conn.write("\r\n")
 
     # -- input ----------------------------------------------------------------------------------
 
@@ -192,11 +193,23 @@ class GatewaySession:
     # -- from the world -------------------------------------------------------------------------
 
     def closed_by_world(self) -> None:
-        """The world ended the session (quit, kicked, banned, taken over): close."""
+        """The world ended the session (quit, kicked, banned, taken over, a shutdown): close,
+        and the token to resume it is void."""
         self.attached = False
         self._closing = True
         self._world_closed.set()
-        self.conn.close()
+        self.conn.close(Ending.GOING_AWAY if self.gateway.world_shut_down else Ending.OVER)
+        if self.resume_token is not None:
+            self.gateway.spawn(self.gateway.resumptions.revoke(self.resume_token))
+            self.resume_token = None
+
+    async def _offer_resume(self) -> None:
+        """A web client gets a token to play on with should its socket drop."""
+        assert self.account is not None and self.character_id is not None
+        if isinstance(self.conn, WebConnection):
+            self.resume_token = await self.gateway.resumptions.issue(self.account.id,
+                                                                     self.character_id)
+            self.conn.offer_resume(self.resume_token)
 
     # -- the whole life of a connection ---------------------------------------------------------
 
@@ -208,6 +221,7 @@ class GatewaySession:
             if summary is None:
                 return
             self.character_id, self.created = summary.id, summary.created
+            await self._offer_resume()
             self.gateway.seat(self)
             while not self._closing:
                 line = await self._readline()

@@ -116,3 +116,59 @@ def strip(text: str) -> str:
 
 def visible_length(word: str) -> int:
     return len(strip(word))
+
+
+Run = tuple[str, str, str]  # text, colour ("", a basic name such as "bright-red", "#rrggbb"), style
+
+
+def runs(text: str, colours: Colours) -> list[Run]:
+    """Text with its markup as runs of one colour and style, for a client that draws them
+    itself (the web client): the same tags, and the same rule that colour ends with its line,
+    as render. Colours are named for the 16 basic ones (the client's theme decides them), else
+    given as #rrggbb."""
+    text = _CONTROL.sub("", text)
+    if "{" not in text:
+        return [(text, "", "")] if text else []
+    if colours == Colours.NONE:
+        return [(strip(text), "", "")]
+    out: list[Run] = []
+
+    def add(part: str, colour: str, style: str) -> None:
+        if not part:
+            return
+        if out and out[-1][1:] == (colour, style):
+            out[-1] = (out[-1][0] + part, colour, style)
+        else:
+            out.append((part, colour, style))
+
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            add("\n", "", "")
+        colour, bold, underline, at = "", False, False, 0
+        for match in TAG.finditer(line):
+            style = ("b" if bold else "") + ("u" if underline else "")
+            add(line[at:match.start()], colour, style)
+            at = match.end()
+            tag = match[1]
+            if match[0] == "{{":
+                add("{", colour, style)
+            elif tag == "reset":
+                colour, bold, underline = "", False, False
+            elif tag == "bold":
+                bold = True
+            elif tag == "underline":
+                underline = True
+            elif (value := _tag_rgb(tag)) is None:
+                add(match[0], colour, style)  # not a tag: left as typed
+            else:
+                colour = _colour_name(value)
+        add(line[at:], colour, ("b" if bold else "") + ("u" if underline else ""))
+    return out
+
+
+def _colour_name(value: tuple[int, int, int] | int) -> str:
+    if isinstance(value, int):
+        if value < 16:
+            return ("bright-" if value >= 8 else "") + _BASIC[value % 8]
+        value = _rgb_of_index(value)
+    return "#{:02x}{:02x}{:02x}".format(*value)

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import re
 import ssl
-import time
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
@@ -44,20 +43,24 @@ from telnetlib3.telopt import (
     XDISPLOC,
 )
 
+from mud.net.budget import FLOOD_CUTOFF_NOTICE, FLOOD_WARNING, ByteBudget, Verdict
+from mud.net.connection import (
+    MAX_LINE_BYTES,
+    MAX_OUTPUT_BUFFER,
+    Ending,
+    LineTooLong,
+    clean_text,
+)
 from mud.net.output import colours_for, rendered
 from mud.net.terminal import Colours, Terminal
 
 log = logging.getLogger("mud.net")
 
-MAX_LINE_BYTES = 4096
-MAX_OUTPUT_BUFFER = 1 << 20  # a client more than 1 MiB behind is disconnected
 READ_CHUNK = 4096
 LISTEN_BACKLOG = 2048
 NEGOTIATION_WAIT = 0.5  # how long a silent client may delay the banner
 
-# Everything below space except tab, plus DEL and the C1 range: never let through to other players.
 _LINE_END = re.compile(rb"\r\n|\r\0|\r|\n")
-_CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, *range(0x80, 0xA0)])
 
 
 # Subnegotiations the server acts on. Others (MSDP, MCCP3, ...) are dropped unread: telnetlib3's
@@ -65,7 +68,6 @@ _CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, *range(0
 ACCEPTED_SUBNEGOTIATIONS = frozenset({TTYPE, NAWS, NEW_ENVIRON, CHARSET, TSPEED, XDISPLOC, GMCP})
 SUBNEGOTIATION_LIMITS = {GMCP: 8192, NEW_ENVIRON: 2048}  # bytes; every other option: below
 SUBNEGOTIATION_LIMIT = 256
-INPUT_BYTES_BURST = 256 * 1024  # raw bytes, telnet commands included, before the rate applies
 # What CHARSET offers, in order of preference, and the codec each means.
 CHARSETS = {"UTF-8": "utf-8", "ISO-8859-1": "latin-1", "US-ASCII": "ascii"}
 MssSource = Callable[[], dict[str, str | list[str]]]
@@ -135,19 +137,13 @@ class RewritableTransport:
 
 
 class GuardedTelnetServer(telnetlib3.TelnetServer):
-    """telnetlib3's server with a budget on raw input bytes (telnet commands never reach the line
-    reader, so a flood of them is caught here): past the budget, input is discarded unparsed
-    with a warning, and a flood that goes on for FLOOD_CUTOFF seconds closes the connection."""
-
-    FLOOD_CUTOFF = 10.0
+    """telnetlib3's server with a budget on raw input bytes (mud.net.budget; telnet commands
+    never reach the line reader, so a flood of them is caught here, before they are parsed)."""
 
     def __init__(self, *args, bytes_per_second: float, mssp: MssSource,  # type: ignore[no-untyped-def]
                  **kwargs) -> None:
         super().__init__(*args, writer_factory=GuardedTelnetWriter, **kwargs)
-        self._byte_rate = bytes_per_second
-        self._byte_budget = float(INPUT_BYTES_BURST)
-        self._budget_at = time.monotonic()
-        self._flood_since: float | None = None
+        self._budget = ByteBudget(bytes_per_second)
         self._mssp = mssp
         self.terminal = Terminal()
         self._idle_deadline = 0.0
@@ -258,7 +254,7 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
     # -- input budget ---------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
-        if self._byte_rate and not self._within_budget(len(data)):
+        if not self._within_budget(len(data)):
             return
         if not self.speaks_telnet and IAC in data:
             self.speaks_telnet = True
@@ -266,51 +262,25 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
         super().data_received(data)
 
     def _within_budget(self, size: int) -> bool:
-        now = time.monotonic()
-        self._byte_budget = min(INPUT_BYTES_BURST, self._byte_budget
-                                + (now - self._budget_at) * self._byte_rate) - size
-        self._budget_at = now
-        transport = self._transport
-        if self._byte_budget >= 0:
-            self._flood_since = None
+        verdict = self._budget.take(size, self.get_extra_info("peername"))
+        if verdict is Verdict.TAKE:
             return True
-        self._byte_budget = 0.0  # discarded bytes are not a debt: input resumes at the rate
+        transport = self._transport
         if transport is None or transport.is_closing():
             return False
-        peer = transport.get_extra_info("peername")
-        if self._flood_since is None:
-            self._flood_since = now
-            log.warning("event=input_flood kind=bytes address=%s", peer)
-            transport.write(b"\r\nInput flood: what you send is being discarded. "
-                            b"Slow down.\r\n")
-        elif now - self._flood_since > self.FLOOD_CUTOFF:
-            log.warning("event=input_flood_cutoff address=%s", peer)
-            transport.write(b"\r\nInput flood. Disconnecting.\r\n")
+        if verdict is Verdict.WARN:
+            transport.write(f"\r\n{FLOOD_WARNING}\r\n".encode())
+        elif verdict is Verdict.CUT:
+            transport.write(f"\r\n{FLOOD_CUTOFF_NOTICE}\r\n".encode())
             transport.close()
         return False
 
 
-class LineTooLong(Exception):
-    """The client sent more than MAX_LINE_BYTES without a newline; that line was discarded."""
-
-
-def clean_text(raw: bytes, encoding: str = "utf-8") -> str:
-    """Bytes of one input line to text: decoded (bad bytes replaced), editing keys applied,
-    control characters removed, surrounding whitespace stripped."""
-    text = raw.decode(encoding, errors="replace")
-    if "\b" in text or "\x7f" in text:
-        kept: list[str] = []
-        for char in text:
-            if char in "\b\x7f":
-                if kept:
-                    kept.pop()
-            else:
-                kept.append(char)
-        text = "".join(kept)
-    return text.translate(_CONTROL).replace("\t", " ").strip()
-
-
 class TelnetConnection:
+    """A telnet connection (mud.net.connection.Connection)."""
+
+    resume_token = None  # telnet clients log in again after a drop
+
     def __init__(self, reader: telnetlib3.TelnetReader, writer: telnetlib3.TelnetWriter) -> None:
         self._reader = reader
         self._writer = writer
@@ -325,6 +295,7 @@ class TelnetConnection:
         self._discarding = False  # the current line is over the limit: dropped up to its end
         self._after_cr = False  # the last line ended at a CR that was the last byte read
         self.closed = False
+        self.kind = "telnet" if writer.get_extra_info("ssl_object") is None else "tls"
         self._unsent: list[bytes] = []  # written in this turn of the loop, sent at its end
         peer = writer.get_extra_info("peername") or ("?", 0)
         self.host = str(peer[0]) if isinstance(peer, tuple) else str(peer)
@@ -455,12 +426,16 @@ class TelnetConnection:
 
     def echo(self, enabled: bool) -> None:
         """Turn the client's local echo on or off (off for passwords: the server says WILL ECHO
-        and then echoes nothing)."""
+        and then echoes nothing). Turned back on, the line is ended: the client did not show
+        the Enter that ended the password."""
         if not self.closed:
             self._send_unsent()
             self._writer.iac(WONT if enabled else WILL, ECHO)
+            if enabled:
+                self.write("\n")
 
-    def close(self) -> None:
+    def close(self, ending: Ending = Ending.OVER) -> None:
+        """Close (telnet has no way to say why: ending is for web clients)."""
         if not self.closed:
             self._send_unsent()
             self.closed = True
