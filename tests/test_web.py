@@ -9,9 +9,12 @@ import re
 from collections.abc import AsyncIterator
 
 import aiohttp
+import pytest
 import pytest_asyncio
+from aiohttp.test_utils import make_mocked_request
 from prometheus_client.parser import text_string_to_metric_families
 
+from mud.gateway.web import client_host, trusted_proxies
 from mud.monitor import rss_kib
 from mud.net.connection import MAX_LINE_BYTES
 from mud.net.websocket import MAX_FRAME
@@ -53,7 +56,7 @@ async def get(url: str) -> tuple[int, dict[str, str], str]:
 
 async def test_the_page_and_its_files_are_served_under_a_strict_policy(web) -> None:
     status, headers, page = await get(web.web_url)
-    assert status == 200 and "client.js" in page and "<title>" in page
+    assert status == 200 and "client.js" in page and "<title>Greywater</title>" in page
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     status, headers, script = await get(web.web_url + "client.js")
@@ -198,7 +201,7 @@ async def test_a_flood_of_lines_is_warned_then_cut_off(web) -> None:
 
 
 async def test_connections_per_address_and_bans_hold_for_web_clients(web) -> None:
-    address = from_elsewhere()
+    address, banned = from_elsewhere(), from_elsewhere()
     first = [await web.web_client({}, address) for _ in range(2)]
     try:
         for client in first:
@@ -207,18 +210,16 @@ async def test_connections_per_address_and_bans_hold_for_web_clients(web) -> Non
         assert "Too many connections from your address (at most 2)" in await extra.read_closed()
         assert extra.close_code == 1008  # refused: the client does not retry by itself
         await extra.close()
-        for client in first:
-            await client.close()
-        banned = address["X-Forwarded-For"]
-        reply = await console_request(web, f"ban address {banned} testing the web")
+        reply = await console_request(web, f"ban address {banned['X-Forwarded-For']} testing "
+                                           "the web")
         assert reply["ok"], reply
-        refused = await web.web_client({}, address)
+        refused = await web.web_client({}, banned)
         assert "You are banned from this game (address: testing the web)" in \
             await refused.read_closed()
         assert refused.close_code == 1008
         await refused.close()
     finally:
-        await console_request(web, f"unban address {address['X-Forwarded-For']}")
+        await console_request(web, f"unban address {banned['X-Forwarded-For']}")
         for client in first:
             await client.close()
 
@@ -275,3 +276,33 @@ async def test_metrics_parse_and_follow_what_players_do(web) -> None:
         await client.close()
     status, _, body = await get(web.web_url + "health")
     assert status == 200 and '"database": "up"' in body and '"redis": "up"' in body
+
+
+class Peer:
+    """A transport as far as the request asks it: who is on the other end."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return (self.host, 50000) if name == "peername" else default
+
+
+@pytest.mark.parametrize(("peer", "forwarded", "seen"), [
+    ("203.0.113.9", "198.51.100.1", "203.0.113.9"),  # not a proxy: its header is not believed
+    ("127.0.0.1", "198.51.100.1", "198.51.100.1"),  # the proxy names its client
+    ("127.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),  # what the client claimed: ignored
+    ("127.0.0.1", "198.51.100.1, 127.0.0.1", "198.51.100.1"),  # a chain of trusted proxies
+    ("127.0.0.1", "not-an-address", "127.0.0.1"),  # a header no proxy wrote
+    ("127.0.0.1", None, "127.0.0.1"),
+])
+def test_a_forwarded_address_is_believed_only_from_a_trusted_proxy(
+        peer: str, forwarded: str | None, seen: str) -> None:
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    request = make_mocked_request("GET", "/ws", headers=headers, transport=Peer(peer))
+    assert client_host(request, trusted_proxies("127.0.0.1, ::1")) == seen
+
+
+def test_a_malformed_trusted_proxy_is_an_operators_error() -> None:
+    with pytest.raises(SystemExit, match="MUD_WEB_TRUSTED_PROXIES"):
+        trusted_proxies("127.0.0.1, proxy.example.org")

@@ -3,6 +3,7 @@ more kind of connection, next to telnet and TLS), /health and /metrics."""
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import json
 import logging
@@ -63,6 +64,9 @@ class WebListener:
         self.gateway = gateway
         self.proxies = trusted_proxies(gateway.settings.web_trusted_proxies)
         self.files = {path.name: path for path in STATIC.iterdir() if path.is_file()}
+        # the page, titled with the game's name
+        self.page = (STATIC / "index.html").read_text().replace(
+            "<title>MUD</title>", f"<title>{html.escape(gateway.settings.mssp_name)}</title>")
         app = web.Application(client_max_size=MAX_FRAME)
         app.add_routes([web.get("/", self._file), web.get("/ws", self._socket),
                         web.get("/health", self._health), web.get("/metrics", self._metrics),
@@ -89,7 +93,10 @@ class WebListener:
         await self._runner.cleanup()
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
-        path = self.files.get(request.match_info.get("name", "index.html"))
+        name = request.match_info.get("name", "index.html")
+        if name == "index.html":
+            return web.Response(text=self.page, content_type="text/html", headers=HEADERS)
+        path = self.files.get(name)
         if path is None:
             raise web.HTTPNotFound(text="Not found. The game is at /\n")
         return web.FileResponse(path, headers=HEADERS)
