@@ -200,6 +200,19 @@ async def test_a_flood_of_lines_is_warned_then_cut_off(web) -> None:
         await bystander.close()
 
 
+async def test_a_flood_of_bytes_is_discarded_unread(web) -> None:
+    client, _ = await web_player(web)
+    try:
+        big = '["input", "' + "x" * (MAX_FRAME - 100) + '"]'
+        for _ in range(6):  # past the burst of 256 KiB
+            await client.send_raw(big)
+        assert "Input flood: what you send is being discarded" in \
+            await client.read_until("Slow down.")
+        client.in_game = False  # a `quit` now would be discarded too: just close
+    finally:
+        await client.close()
+
+
 async def test_connections_per_address_and_bans_hold_for_web_clients(web) -> None:
     address, banned = from_elsewhere(), from_elsewhere()
     first = [await web.web_client({}, address) for _ in range(2)]
