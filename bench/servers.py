@@ -112,7 +112,8 @@ class MudServer:
         data = self.data = self.logdir / name  # its console.sock, link.sock, snapshot
         data.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "MUD_DATABASE_URL": psycopg.conninfo.make_conninfo(**info),
-               "MUD_HOST": "127.0.0.1", "MUD_TELNET_PORT": "0", "MUD_INPUT_RATE": "0",
+               "MUD_HOST": "127.0.0.1", "MUD_TELNET_PORT": "0", "MUD_WEB_PORT": "0",
+               "MUD_INPUT_RATE": "0",
                "MUD_INPUT_BYTES_RATE": "0", "MUD_DATA_DIR": str(data),
                "MUD_MAX_CONNECTIONS_PER_ADDRESS": "0", "MUD_NEW_ACCOUNTS_PER_ADDRESS": "0",
                "MUD_STATS_INTERVAL": "1",

@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser("serve", help="run the game server",
                            description="Run the game: by default a gateway (the telnet "
-                                       "listener) with the world as its child process; with "
+                                       "and web listeners) with the world as its child "
+                                       "process; with "
                                        "--role world or --role gateway, one of the two. With "
                                        "no database URL it starts an embedded PostgreSQL in "
                                        "the data folder.")

@@ -9,12 +9,15 @@ import asyncio
 import contextlib
 import json
 import re
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 
 from mud.client import PROMPT
+
+RUNS_KEPT = 1000
 
 
 class WebClient:
@@ -23,7 +26,9 @@ class WebClient:
         self._ws = ws
         self.text = ""  # received, not yet consumed
         self._prompt_ends: list[int] = []  # where in text each prompt message ended
-        self.runs: list[list[str]] = []  # every [text, colour, style] run received
+        # the latest [text, colour, style] runs received (a client that plays for long keeps
+        # no more)
+        self.runs: deque[list[str]] = deque(maxlen=RUNS_KEPT)
         self.gmcp: list[tuple[str, Any]] = []
         self.echo_off = False  # the server said the next input is a password
         self.echo_changes: list[bool] = []
@@ -54,7 +59,10 @@ class WebClient:
     async def _receive(self) -> None:
         msg = await self._ws.receive()
         if msg.type != aiohttp.WSMsgType.TEXT:
-            self.close_code = self._ws.close_code
+            # the server's code, as a browser's close event gives it (the socket's own may
+            # say 1006 when the answer to the server's close could not be sent)
+            self.close_code = msg.data if msg.type == aiohttp.WSMsgType.CLOSE \
+                else self._ws.close_code
             raise ConnectionError(f"closed ({self.close_code}); got {self.text[-300:]!r}")
         self.frames += 1
         for message in json.loads(msg.data):

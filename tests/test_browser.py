@@ -245,9 +245,9 @@ async def test_a_new_player_plays_in_the_browser(web: ServerProcess, browser: Br
         fell = False
         for kills in range(1, 4):
             await browser.type("kill rat")
-            await browser.until(lambda d: health(d) < 100 or dead_rats(d) >= kills)
+            await browser.until(lambda d, k=kills: health(d) < 100 or dead_rats(d) >= k)
             fell = await browser.call(health, browser.driver) < 100
-            await browser.until(lambda d: dead_rats(d) >= kills)
+            await browser.until(lambda d, k=kills: dead_rats(d) >= k)
             if fell:
                 break
         assert fell, "three rats and not a scratch"

@@ -237,6 +237,43 @@ async def test_connections_per_address_and_bans_hold_for_web_clients(web) -> Non
             await client.close()
 
 
+async def test_a_web_player_plays_on_after_the_server_restarts(server_factory) -> None:
+    first = await server_factory(extra_env={"MUD_WEB_PORT": str(free_port())})
+    client, name = await web_player(first)
+    try:
+        await client.command("north")
+        token = client.resume
+        assert await first.stop() == 0
+        assert "going down" in await client.read_closed()
+        assert client.close_code == 1001  # going away: the client comes back by itself
+        again = await server_factory(first.database_url, redis_prefix=first.redis_prefix,
+                                     extra_env={"MUD_WEB_PORT": str(free_port())})
+        back = await again.web_client({"resume": token})
+        welcome = await back.read_prompt()
+        back.in_game = True
+        assert "Username: " not in welcome and "Market Street" in welcome
+        assert f"Welcome, {name.capitalize()}." in welcome
+        await back.close()
+    finally:
+        await client.close()
+
+
+async def test_an_idle_web_client_is_closed_and_typing_keeps_it_open(server_factory) -> None:
+    web = await server_factory(extra_env={"MUD_WEB_PORT": str(free_port()),
+                                          "MUD_IDLE_TIMEOUT": "1.5"})
+    client, _ = await web_player(web)
+    try:
+        for _ in range(3):  # 3 s in all, a line each second: never idle for 1.5 s
+            await asyncio.sleep(1.0)
+            assert "Village Square" in await client.command("look")
+        started = asyncio.get_running_loop().time()
+        assert "You have been idle too long" in await client.read_closed(timeout=5)
+        assert client.close_code == 1000
+        assert 1.0 < asyncio.get_running_loop().time() - started < 3.0
+    finally:
+        await client.close()
+
+
 async def test_a_web_client_that_stops_reading_is_cut_off(server_factory) -> None:
     web = await server_factory(extra_env={"MUD_WEB_PORT": str(free_port()),
                                           "MUD_INPUT_RATE": "0", "MUD_INPUT_BYTES_RATE": "0"})

@@ -193,13 +193,15 @@ class GatewaySession:
     # -- from the world -------------------------------------------------------------------------
 
     def closed_by_world(self) -> None:
-        """The world ended the session (quit, kicked, banned, taken over, a shutdown): close,
-        and the token to resume it is void."""
+        """The world ended the session (quit, kicked, banned, taken over, a shutdown): close.
+        Unless the server is only going down (a web client comes back once it is up), the
+        token to resume the session is void."""
         self.attached = False
         self._closing = True
         self._world_closed.set()
-        self.conn.close(Ending.GOING_AWAY if self.gateway.world_shut_down else Ending.OVER)
-        if self.resume_token is not None:
+        going_away = self.gateway.world_shut_down
+        self.conn.close(Ending.GOING_AWAY if going_away else Ending.OVER)
+        if self.resume_token is not None and not going_away:
             self.gateway.spawn(self.gateway.resumptions.revoke(self.resume_token))
             self.resume_token = None
 

@@ -3,6 +3,7 @@ more kind of connection, next to telnet and TLS), /health and /metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import ipaddress
 import json
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from mud.gateway.metrics import exposition, health
-from mud.net.websocket import MAX_FRAME, WebConnection
+from mud.net.websocket import CLOSE_WAIT, MAX_FRAME, WebConnection
 
 if TYPE_CHECKING:
     from mud.gateway.server import Gateway
@@ -74,6 +75,7 @@ class WebListener:
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                      shutdown_timeout=1.0)
         self._site: web.TCPSite | None = None
+        self._open: set[WebConnection] = set()
 
     async def start(self, host: str, port: int) -> None:
         await self._runner.setup()
@@ -90,6 +92,9 @@ class WebListener:
         return addresses[0][1] if addresses else None
 
     async def close(self) -> None:
+        """Once the sockets have had their goodbyes and their close (CLOSE_WAIT at most), stop
+        listening; a socket closed with no close frame would look to its client like a drop."""
+        await asyncio.gather(*(conn.finish() for conn in list(self._open)))
         await self._runner.cleanup()
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
@@ -102,7 +107,8 @@ class WebListener:
         return web.FileResponse(path, headers=HEADERS)
 
     async def _socket(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=HEARTBEAT, compress=False)
+        ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=HEARTBEAT, compress=False,
+                                   timeout=CLOSE_WAIT)
         if not ws.can_prepare(request).ok:
             raise web.HTTPBadRequest(text="This address is the game's WebSocket; the client "
                                           "is at /\n")
@@ -112,11 +118,13 @@ class WebListener:
         settings = self.gateway.settings
         conn = WebConnection(ws, client_host(request, self.proxies), port,
                              settings.idle_timeout, settings.input_bytes_rate)
+        self._open.add(conn)
         try:
             await conn.greet()
             await self.gateway.serve_connection(conn)
         finally:
             await conn.finish()
+            self._open.discard(conn)
         return ws
 
     async def _health(self, request: web.Request) -> web.StreamResponse:

@@ -55,7 +55,8 @@ def web_terminal(screen_reader: bool = False) -> Terminal:
 
 class WebConnection:
     """One WebSocket (mud.net.connection.Connection). Messages written in one turn of the event
-    loop go out as one frame, in order, from a writer task of its own."""
+    loop go out as one frame, in order, from a writer task of its own (woken once a turn, it
+    waits when the client reads slowly)."""
 
     kind = "web"
 
@@ -71,15 +72,19 @@ class WebConnection:
         self.resume_token: str | None = None
         self.on_gmcp: Callable[[str, Any], None] | None = None
         self._terminal_changed: Callable[[], None] | None = None
-        self._idle_timeout = idle_timeout or None
         self._budget = ByteBudget(bytes_per_second)
         self._early: deque[list[Any]] = deque()  # read while waiting for the hello
-        self._unsent: list[str] = []  # messages written in this turn of the loop
-        self._frames: deque[str] = deque()  # frames waiting for the writer
-        self._queued = 0  # characters in _frames
+        self._unsent: list[str] = []  # messages not yet handed to the socket
+        self._queued = 0  # characters in _unsent
         self._ready = asyncio.Event()
         self._ending: Ending | None = None
         self._writer = asyncio.create_task(self._write_frames())
+        # the idle timeout: one timer, moved on by input (a timeout on every read costs a timer
+        # for every line)
+        self._idle_timeout = idle_timeout
+        self._idle_deadline = self._loop.time() + idle_timeout
+        self._idle_timer = self._loop.call_at(self._idle_deadline, self._idle_check) \
+            if idle_timeout else None
 
     # -- the start --------------------------------------------------------------------------------
 
@@ -135,14 +140,10 @@ class WebConnection:
     async def _receive(self) -> list[Any] | None:
         """The next message the client sent, [kind, ...fields]; None once it has gone."""
         while True:
-            try:
-                msg = await self._ws.receive(timeout=self._idle_timeout)
-            except TimeoutError:
-                self.write("You have been idle too long. Goodbye.\n")
-                self.close()
-                return None
+            msg = await self._ws.receive()
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 return None  # closed, closing, or an error (a frame over MAX_FRAME: 1009)
+            self._idle_deadline = self._loop.time() + self._idle_timeout
             verdict = self._budget.take(len(msg.data), self.address)
             if verdict is Verdict.WARN:
                 self.write(FLOOD_WARNING + "\n")
@@ -209,39 +210,39 @@ class WebConnection:
             log.warning("event=slow_client_dropped address=%s kind=web", self.address)
             self.close(Ending.REFUSED)
             return
-        if not self._unsent:
-            self._loop.call_soon(self._flush)
         self._unsent.append(message)
-
-    def _flush(self) -> None:
-        if self._unsent:
-            frame = "[" + ",".join(self._unsent) + "]"
-            self._unsent = []
-            self._frames.append(frame)
-            self._queued += len(frame)
-            self._ready.set()
+        self._queued += len(message)
+        self._ready.set()
 
     async def _write_frames(self) -> None:
+        """Everything written since the last frame, as one frame; then the close, if asked."""
         ws = self._ws
         try:
             while True:
                 await self._ready.wait()
                 self._ready.clear()
-                while self._frames:
-                    frame = self._frames.popleft()
-                    await ws.send_str(frame)
-                    self._queued -= len(frame)
-                if self._ending is not None:
+                if self._unsent:
+                    unsent, self._unsent, self._queued = self._unsent, [], 0
+                    await ws.send_str("[" + ",".join(unsent) + "]")
+                if self._ending is not None and not self._unsent:
                     await ws.close(code=CLOSE_CODES[self._ending])
                     return
         except (ConnectionError, RuntimeError):  # the socket went first
             self.closed = True
 
+    def _idle_check(self) -> None:
+        if self.closed:
+            return
+        if self._loop.time() < self._idle_deadline:
+            self._idle_timer = self._loop.call_at(self._idle_deadline, self._idle_check)
+            return
+        self.write("You have been idle too long. Goodbye.\n")
+        self.close()
+
     def close(self, ending: Ending = Ending.OVER) -> None:
         """Close once what was written has gone, with the close code that tells the client
         whether to reconnect."""
         if self._ending is None:
-            self._flush()
             self.closed = True
             self._ending = ending
             self._ready.set()
@@ -249,6 +250,8 @@ class WebConnection:
     async def finish(self) -> None:
         """Close (if nothing has) and wait, CLOSE_WAIT at most, for the output to go."""
         self.close()
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
         try:
             async with asyncio.timeout(CLOSE_WAIT):
                 await asyncio.shield(self._writer)
