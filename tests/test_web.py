@@ -169,7 +169,13 @@ async def test_bad_frames_are_refused_and_change_nothing(web) -> None:
         assert f"too long (over {MAX_LINE_BYTES} bytes)" in await client.read_prompt()
         await client.send("say caf\u00e9 \x1b[31mred\x07")  # controls are dropped, text kept
         assert "You say, 'caf\u00e9 [31mred'" in await client.read_prompt()
-        assert "Village Square" in await client.command("look")
+        # GMCP over 8 KiB is dropped unread, as over telnet: no Room package taken from it
+        await client.send_message("gmcp", "Core.Supports.Set", ["Room 1", "x" * 9000])
+        assert "Market Street" in await client.command("north")
+        assert not client.gmcp_of("Room.Info")
+        await client.send_message("gmcp", "Core.Supports.Set", ["Room 1"])
+        assert "Village Square" in await client.command("south")
+        await client.wait_for(lambda: bool(client.gmcp_of("Room.Info")))
     finally:
         await client.close()
 

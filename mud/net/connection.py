@@ -12,6 +12,7 @@ from mud.net.terminal import Terminal
 
 MAX_LINE_BYTES = 4096
 MAX_OUTPUT_BUFFER = 1 << 20  # a client more than 1 MiB behind is disconnected
+MAX_GMCP_BYTES = 8192  # a longer GMCP message from a client is dropped unread
 
 # Everything below space except tab, plus DEL and the C1 range: never let through to other players.
 _CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, *range(0x80, 0xA0)])

@@ -45,6 +45,7 @@ from telnetlib3.telopt import (
 
 from mud.net.budget import FLOOD_CUTOFF_NOTICE, FLOOD_WARNING, ByteBudget, Verdict
 from mud.net.connection import (
+    MAX_GMCP_BYTES,
     MAX_LINE_BYTES,
     MAX_OUTPUT_BUFFER,
     Ending,
@@ -66,7 +67,7 @@ _LINE_END = re.compile(rb"\r\n|\r\0|\r|\n")
 # Subnegotiations the server acts on. Others (MSDP, MCCP3, ...) are dropped unread: telnetlib3's
 # parsers for some of them loop forever or inflate without limit on hostile input.
 ACCEPTED_SUBNEGOTIATIONS = frozenset({TTYPE, NAWS, NEW_ENVIRON, CHARSET, TSPEED, XDISPLOC, GMCP})
-SUBNEGOTIATION_LIMITS = {GMCP: 8192, NEW_ENVIRON: 2048}  # bytes; every other option: below
+SUBNEGOTIATION_LIMITS = {GMCP: MAX_GMCP_BYTES, NEW_ENVIRON: 2048}  # bytes; any other: below
 SUBNEGOTIATION_LIMIT = 256
 # What CHARSET offers, in order of preference, and the codec each means.
 CHARSETS = {"UTF-8": "utf-8", "ISO-8859-1": "latin-1", "US-ASCII": "ascii"}

@@ -19,7 +19,14 @@ from aiohttp import WSMsgType, web
 
 from mud.net.budget import FLOOD_CUTOFF_NOTICE, FLOOD_WARNING, ByteBudget, Verdict
 from mud.net.colour import runs
-from mud.net.connection import MAX_LINE_BYTES, MAX_OUTPUT_BUFFER, Ending, LineTooLong, clean_line
+from mud.net.connection import (
+    MAX_GMCP_BYTES,
+    MAX_LINE_BYTES,
+    MAX_OUTPUT_BUFFER,
+    Ending,
+    LineTooLong,
+    clean_line,
+)
 from mud.net.output import colours_for
 from mud.net.terminal import Colours, Mtts, Terminal
 from mud.net.wrap import wrap
@@ -160,9 +167,10 @@ class WebConnection:
                 message = json.loads(msg.data)
             except ValueError:
                 message = None
-            if isinstance(message, list) and message and isinstance(message[0], str):
-                return message
-            self.write(NOT_UNDERSTOOD + "\n")
+            if not (isinstance(message, list) and message and isinstance(message[0], str)):
+                self.write(NOT_UNDERSTOOD + "\n")
+            elif message[0] != "gmcp" or len(msg.data) <= MAX_GMCP_BYTES:
+                return message  # (an oversized GMCP message is dropped, as over telnet)
 
     # -- output -----------------------------------------------------------------------------------
 
