@@ -328,6 +328,10 @@ async def test_metrics_parse_and_follow_what_players_do(web) -> None:
                 await asyncio.sleep(0.2)
         assert after["mud_connections"][(("kind", "web"),)] >= 1
         assert after["mud_players"][()] >= 1
+        async with asyncio.timeout(10):  # the console counts the gateway's connections too
+            while not re.search(r"connection\(s\) \((\d+ telnet, )?\d+ web\)",
+                                (await console_request(web, "status"))["text"]):
+                await asyncio.sleep(0.2)
     finally:
         await client.close()
     status, _, body = await get(web.web_url + "health")

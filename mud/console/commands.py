@@ -223,8 +223,10 @@ async def status(console: Console, args: str) -> Result:
     if data["shutdown_in_s"] is not None:
         rows.append(("shutdown", f"in {_duration(data['shutdown_in_s'])}"))
     for gateway in data["gateways"]:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in gateway.get("kinds", {}).items())
         rows.append(("gateway", f"{gateway['gateway']}: {gateway['players']} playing, "
-                                f"{gateway.get('connections', '?')} connection(s), linked "
+                                f"{gateway.get('connections', '?')} connection(s)"
+                                + (f" ({kinds})" if kinds else "") + ", linked "
                                 f"{_duration(gateway['linked_s'])}"))
     healthy = database["up"] and redis
     return Result(healthy, "\n".join(f"{k:<9} {v}" for k, v in rows), data)

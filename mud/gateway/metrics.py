@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from psycopg import Error as DatabaseError
@@ -38,18 +37,18 @@ def _family(name: str, kind: str, text: str, samples: list[Sample]) -> str:
 
 def exposition(gateway: Gateway) -> str:
     """Every figure, in the Prometheus text format (version 0.0.4)."""
-    by_kind = Counter(session.conn.kind for session in gateway.sessions.values())
+    figures = gateway.figures()
+    by_kind = figures["kinds"]
     world: dict[str, Any] = gateway.world_figures if gateway.link is not None else {}
     lag_avg, lag_max = gateway.lag.peek()
     families = [
         ("mud_connections", "gauge", "Player connections open on this gateway, by kind.",
-         [({"kind": kind}, by_kind[kind]) for kind in KINDS]),
+         [({"kind": kind}, by_kind.get(kind, 0)) for kind in KINDS]),
         ("mud_connections_logging_in", "gauge", "Connections not yet playing a character.",
-         [({}, sum(1 for s in gateway.sessions.values() if s.character_id is None))]),
+         [({}, figures["logging_in"])]),
         ("mud_connections_waiting", "gauge",
          "Players logged in and waiting for the world (it is starting or rebooting).",
-         [({}, sum(1 for s in gateway.sessions.values()
-                   if s.character_id is not None and not s.attached))]),
+         [({}, figures["waiting"])]),
         ("mud_world_up", "gauge", "1 while this gateway is linked to the world.",
          [({}, 1 if gateway.link is not None else 0)]),
         ("mud_world_links_total", "counter", "Times a world has linked to this gateway.",
@@ -65,7 +64,7 @@ def exposition(gateway: Gateway) -> str:
              ({"process": "world", "stat": "max"}, world["lag_ms_max"] / 1000)]
             if "lag_ms_avg" in world else [])),
         ("mud_resident_memory_bytes", "gauge", "Resident memory of each process.",
-         [({"process": "gateway"}, gateway.figures()["rss_kib"] * 1024)]
+         [({"process": "gateway"}, figures["rss_kib"] * 1024)]
          + ([({"process": "world"}, world["rss_kib"] * 1024)] if "rss_kib" in world else [])),
     ]
     if world:

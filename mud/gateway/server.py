@@ -219,7 +219,9 @@ class Gateway:
     def figures(self) -> dict[str, Any]:
         """This gateway as the console's status lists it."""
         logging_in = sum(1 for s in self.sessions.values() if s.character_id is None)
+        kinds = Counter(session.conn.kind for session in self.sessions.values())
         return {"connections": len(self.sessions), "logging_in": logging_in,
+                "kinds": dict(sorted(kinds.items())),
                 "waiting": sum(1 for s in self.sessions.values()
                                if s.character_id is not None and not s.attached),
                 "fds": open_fds(), "rss_kib": rss_kib(),
