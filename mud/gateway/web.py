@@ -74,14 +74,13 @@ class WebListener:
                         web.get("/{name}", self._file)])
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                      shutdown_timeout=1.0)
-        self._site: web.TCPSite | None = None
         self._open: set[WebConnection] = set()
 
     async def start(self, host: str, port: int) -> None:
         await self._runner.setup()
-        self._site = web.TCPSite(self._runner, host, port, reuse_address=True, backlog=2048)
+        site = web.TCPSite(self._runner, host, port, reuse_address=True, backlog=2048)
         try:
-            await self._site.start()
+            await site.start()
         except OSError as exc:
             raise SystemExit(f"mud: the web listener cannot use {host}:{port} ({exc.strerror});"
                              " set MUD_WEB_PORT to a free port, or 0 for no web client") from exc
