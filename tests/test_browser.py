@@ -284,6 +284,21 @@ async def test_the_client_fits_a_phone(web: ServerProcess, browser: Browser) -> 
     field = await browser.find("#input")
     assert await browser.call(lambda: field.is_displayed())
     await browser.screenshot("web-client-phone.png")
+    # the input line keeps a history: Up brings the last command back
+    from selenium.webdriver.common.keys import Keys
+
+    await browser.type("score")
+    await browser.wait_text("#output", "normal rank")
+    await browser.call(field.send_keys, Keys.ARROW_UP)
+    assert await browser.call(field.get_attribute, "value") == "score"
+    await browser.call(field.clear)
+    # screen-reader mode: new text is read out through the live region, the bars are words
+    await browser.click("#settings-toggle")
+    await browser.click("#set-screen-reader")
+    await browser.click("#settings button[value=close]")
+    await browser.type("look")
+    await browser.wait_text("#live", "Village Square")
+    assert "Health 100 of 100" in await browser.attribute("#hp-bar .bar-text", "textContent")
     await browser.type("quit")
     await browser.until(lambda d: d.find_element(
         "css selector", "#connection").get_attribute("data-state") == "closed")
