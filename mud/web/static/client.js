@@ -717,7 +717,9 @@ new ResizeObserver(() => drawMap()).observe(el.map);
 const WS_URL = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}`
   + `${location.pathname.replace(/[^/]*$/, '')}ws`;
 const STAY_CLOSED = new Set([1000, 1008, 1009]);
-const STATES = { open: 'connected', reconnecting: 'reconnecting…', closed: 'disconnected' };
+const STATES = {
+  connecting: 'connecting…', open: 'connected', reconnecting: 'reconnecting…', closed: 'disconnected',
+};
 
 let socket = null;
 let attempts = 0;        // failed tries since the last good connection: sets the backoff
@@ -790,7 +792,8 @@ function connect() {
   clearTimeout(retryTimer);
   retryTimer = 0;
   if (socket) return;
-  setState('reconnecting');
+  // the first connection (or one asked for by hand) connects; a retry reconnects
+  setState(announceReturn && attempts > 0 ? 'reconnecting' : 'connecting');
   let ws;
   try {
     ws = new WebSocket(WS_URL);
