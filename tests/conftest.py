@@ -175,7 +175,7 @@ class ServerProcess:
         if not match:
             raise RuntimeError(f"server did not start: {line!r}; see {self.log_path}")
         self.port = int(match[1])
-        web = re.search(rb"web client: http://[\d.]+:(\d+)/", line)
+        web = re.search(rb"web client: http://[^:/]+:(\d+)/", line)
         self.web_port = int(web[1]) if web else None
         world = re.search(rb"world: ([^;]+);", line)
         self.world_address = world[1].decode() if world else ""

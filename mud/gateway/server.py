@@ -420,7 +420,9 @@ async def serve(settings: Settings, world_address: str | None = None, *,
             async with asyncio.timeout(FIRST_START_WAIT):
                 while not gateway.links_made and child.problem is None:
                     await asyncio.sleep(0.02)
-        web = f"web client: http://{settings.host}:{gateway.web.port}/; " \
+        # a link to open: listening on every address, this machine's is one of them
+        here = "localhost" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        web = f"web client: http://{here}:{gateway.web.port}/; " \
             if gateway.web is not None else ""
         print(f"mud: telnet listening on {settings.host}:{gateway.port}; {web}world: {address}; "
               f"database: {db.where}; redis: {redact_url(redis.url)}; process: "
