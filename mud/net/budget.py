@@ -24,14 +24,15 @@ class Verdict(Enum):
 
 
 class ByteBudget:
-    def __init__(self, bytes_per_second: float) -> None:
+    def __init__(self, bytes_per_second: float, peer: object = "?") -> None:
         self.rate = bytes_per_second  # 0: unlimited
+        self.peer = peer  # who sends, as the log names it
         self._budget = float(INPUT_BYTES_BURST)
         self._at = time.monotonic()
         self._flood_since: float | None = None
 
-    def take(self, size: int, peer: object) -> Verdict:
-        """What to do with `size` bytes just received from peer (named in the log)."""
+    def take(self, size: int) -> Verdict:
+        """What to do with `size` bytes just received."""
         if not self.rate:
             return Verdict.TAKE
         now = time.monotonic()
@@ -44,9 +45,9 @@ class ByteBudget:
         self._budget = 0.0  # discarded bytes are not a debt: input resumes at the rate
         if self._flood_since is None:
             self._flood_since = now
-            log.warning("event=input_flood kind=bytes address=%s", peer)
+            log.warning("event=input_flood kind=bytes address=%s", self.peer)
             return Verdict.WARN
         if now - self._flood_since > FLOOD_CUTOFF:
-            log.warning("event=input_flood_cutoff address=%s", peer)
+            log.warning("event=input_flood_cutoff address=%s", self.peer)
             return Verdict.CUT
         return Verdict.DISCARD

@@ -162,6 +162,7 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._loop = asyncio.get_running_loop()  # kept: looking it up is a getpid() call
         self.transport_itself = transport  # what telnetlib3 holds is a RewritableTransport
+        self._budget.peer = transport.get_extra_info("peername")
         super().connection_made(RewritableTransport(transport))
         assert self.writer is not None
         self.writer.always_dont.add(MCCP3_COMPRESS)  # broken server side in telnetlib3 5.0
@@ -263,7 +264,7 @@ class GuardedTelnetServer(telnetlib3.TelnetServer):
         super().data_received(data)
 
     def _within_budget(self, size: int) -> bool:
-        verdict = self._budget.take(size, self.get_extra_info("peername"))
+        verdict = self._budget.take(size)
         if verdict is Verdict.TAKE:
             return True
         transport = self._transport

@@ -79,7 +79,7 @@ class WebConnection:
         self.resume_token: str | None = None
         self.on_gmcp: Callable[[str, Any], None] | None = None
         self._terminal_changed: Callable[[], None] | None = None
-        self._budget = ByteBudget(bytes_per_second)
+        self._budget = ByteBudget(bytes_per_second, self.address)
         self._early: deque[list[Any]] = deque()  # read while waiting for the hello
         self._unsent: list[str] = []  # messages not yet handed to the socket
         self._queued = 0  # characters in _unsent
@@ -151,7 +151,7 @@ class WebConnection:
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 return None  # closed, closing, or an error (a frame over MAX_FRAME: 1009)
             self._idle_deadline = self._loop.time() + self._idle_timeout
-            verdict = self._budget.take(len(msg.data), self.address)
+            verdict = self._budget.take(len(msg.data))
             if verdict is Verdict.WARN:
                 self.write(FLOOD_WARNING + "\n")
             elif verdict is Verdict.CUT:
