@@ -50,10 +50,15 @@ def colours_for(announced: Colours, choice: bool | None) -> Colours:
     return max(announced, Colours.ANSI)
 
 
+def wrapped(text: str, width: int | None) -> str:
+    """Text with markup wrapped to the client's width (None: as it is)."""
+    return wrap(text, width) if width and text else text
+
+
 def rendered(text: str, width: int | None, colours: Colours) -> str:
     """Text with markup, wrapped to width (None: not wrapped) and coloured for colours (the
     gateway caches it ready for the wire: mud.net.telnet.rendered_on_the_wire)."""
-    return render(wrap(text, width) if width and text else text, colours)
+    return render(wrapped(text, width), colours)
 
 
 class Display:

@@ -27,9 +27,8 @@ from mud.net.connection import (
     LineTooLong,
     clean_line,
 )
-from mud.net.output import colours_for
+from mud.net.output import colours_for, wrapped
 from mud.net.terminal import Colours, Mtts, Terminal
-from mud.net.wrap import wrap
 
 log = logging.getLogger("mud.net")
 
@@ -51,7 +50,7 @@ def _json(message: list[Any]) -> str:
 def runs_message(kind: str, text: str, width: int | None, colours: Colours) -> str:
     """A text or prompt message ready to send, wrapped to width (None: not wrapped). Cached: a
     line said to a crowd is made once per kind of client, not once per listener."""
-    return _json([kind, runs(wrap(text, width) if width and text else text, colours)])
+    return _json([kind, runs(wrapped(text, width), colours)])
 
 
 def web_terminal(screen_reader: bool = False) -> Terminal:
